@@ -1,0 +1,28 @@
+#include "Command.h"
+
+namespace cli {
+
+int runInfo(const std::vector<std::string>&);
+int runTokenize(const std::vector<std::string>&);
+int runGenerate(const std::vector<std::string>&);
+int runPerplexity(const std::vector<std::string>&);
+int runConvert(const std::vector<std::string>&);
+int runMakeRandomModel(const std::vector<std::string>&);
+int runBench(const std::vector<std::string>&);
+int runGpu(const std::vector<std::string>&);
+
+const std::vector<Command>& commands() {
+    static const std::vector<Command> all = {
+        {"info", "show a model's format, architecture, shapes and tokenizer", runInfo},
+        {"tokenize", "print the token ids (and pieces) of a text", runTokenize},
+        {"generate", "generate text (greedy or sampled) on the CPU", runGenerate},
+        {"perplexity", "perplexity of a text file, llama.cpp's protocol", runPerplexity},
+        {"convert", "convert a model to GGUF (F32/F16) or a safetensors directory", runConvert},
+        {"make-random-model", "write a LLaMA-shaped F16 GGUF with random weights", runMakeRandomModel},
+        {"bench", "prefill and decode speed, weight traffic and machine bandwidth", runBench},
+        {"gpu", "CUDA device information and GPU self-test", runGpu},
+    };
+    return all;
+}
+
+} // namespace cli

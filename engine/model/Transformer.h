@@ -1,0 +1,42 @@
+// FP32 LLaMA-family forward pass on the CPU: batched prefill and
+// single-token decode over a KV cache, on a thread pool.
+#pragma once
+
+#include "core/ThreadPool.h"
+#include "model/LayerObserver.h"
+#include "model/Model.h"
+
+#include <memory>
+#include <vector>
+
+namespace mobi {
+
+class Transformer {
+public:
+    // maxContext <= 0: the model's trained context (seqLen), else capped by it
+    // only when the model declares one.
+    Transformer(const Model& model, int nThreads = 0, int maxContext = 0);
+    ~Transformer();
+
+    const Model& model() const { return model_; }
+    int maxContext() const { return maxContext_; }
+    ThreadPool& pool() { return *pool_; }
+
+    // Runs tokens[0..n) at positions pos..pos+n-1 (n > 1 is a batched
+    // prefill), writing their keys/values into the cache. Returns the logits
+    // of the last token (vocab floats), or of all n tokens (n x vocab) when
+    // allLogits. Throws EngineError when pos + n exceeds maxContext().
+    const std::vector<float>& forward(const int* tokens, int n, int pos, bool allLogits = false);
+
+    void setObserver(LayerObserver observer) { observer_ = std::move(observer); }
+
+private:
+    struct State;
+    const Model& model_;
+    int maxContext_;
+    std::unique_ptr<ThreadPool> pool_;
+    std::unique_ptr<State> state_;
+    LayerObserver observer_;
+};
+
+} // namespace mobi

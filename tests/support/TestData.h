@@ -1,0 +1,60 @@
+// Locating ../shared/data (env MOBISCOPE_DATA first) and the CLI for tests.
+#pragma once
+
+#include <QByteArray>
+#include <QFileInfo>
+#include <QProcess>
+#include <QString>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace testdata {
+
+inline QString dir() {
+    const QByteArray env = qgetenv("MOBISCOPE_DATA");
+    return env.isEmpty() ? QStringLiteral(MOBISCOPE_DEFAULT_DATA_DIR) : QString::fromLocal8Bit(env);
+}
+
+inline QString path(const QString& rel) { return dir() + QLatin1Char('/') + rel; }
+
+inline std::string stdPath(const QString& rel) { return path(rel).toStdString(); }
+
+inline QString cli() { return QStringLiteral(MOBISCOPE_CLI_PATH); }
+
+struct CliResult {
+    int exitCode = -1;
+    bool crashed = false;
+    QByteArray out;
+    QByteArray err;
+};
+
+// Runs mobiscope-cli with args; fails the test on a hang (timeout).
+inline CliResult runCli(const QStringList& args, int timeoutMs = 120000) {
+    QProcess p;
+    p.start(cli(), args);
+    CliResult r;
+    if (!p.waitForStarted(10000)) return r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.crashed = true;
+        r.err = "timed out";
+        return r;
+    }
+    r.crashed = p.exitStatus() == QProcess::CrashExit;
+    r.exitCode = p.exitCode();
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+} // namespace testdata
+
+// Skips the current test with a clear message when a data file is absent.
+#define REQUIRE_DATA(rel)                                                                          \
+    do {                                                                                           \
+        if (!QFileInfo::exists(testdata::path(rel)))                                               \
+            QSKIP(qPrintable(QStringLiteral("shared test data not found: ") +                      \
+                             testdata::path(rel) +                                                 \
+                             QStringLiteral(" (set MOBISCOPE_DATA to ../shared/data)")));          \
+    } while (0)
