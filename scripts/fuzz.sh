@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of build-asan for N seconds, seeded from the
+# shared data where it has files of the right kind. usage: fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-20}
+data=${MOBISCOPE_DATA:-$(cd .. && pwd)/shared/data}
+fail=0
+for f in build-asan/fuzz/fuzz_*; do
+  [ -x "$f" ] || continue
+  name=$(basename "$f")
+  corpus=$(mktemp -d)
+  case "$name" in
+    fuzz_gguf) cp "$data"/models/stories260K/stories260K.gguf "$corpus"/ 2>/dev/null || true ;;
+    fuzz_llama2c) cp "$data"/models/stories260K/stories260K.bin "$corpus"/ 2>/dev/null || true ;;
+    fuzz_tokenizer_bin) cp "$data"/models/stories260K/tok512.bin "$corpus"/ 2>/dev/null || true ;;
+  esac
+  echo "-- $name (${secs}s)"
+  if ! "$f" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 -timeout=10 \
+        -print_final_stats=1 "$corpus" 2>"$corpus.log"; then
+    tail -40 "$corpus.log"; fail=1
+  else
+    grep -E "stat::number_of_executed_units|Done" "$corpus.log" | tail -2 || true
+  fi
+  rm -rf "$corpus" "$corpus.log"
+done
+exit $fail
