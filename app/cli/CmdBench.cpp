@@ -1,0 +1,81 @@
+// `bench MODEL`: prefill/decode speed against the machine's bandwidth.
+#include "CliCommon.h"
+
+#include "eval/Benchmark.h"
+#include "util/Json.h"
+
+#include <cstdio>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+namespace cli {
+
+namespace {
+
+double peakRssBytes() {
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_maxrss) * 1024.0; // Linux reports KiB
+}
+
+double pathBytes(const mobi::Model& m) {
+    struct stat st {};
+    return ::stat(m.path.c_str(), &st) == 0 && S_ISREG(st.st_mode)
+               ? static_cast<double>(st.st_size)
+               : static_cast<double>(m.weightBytes());
+}
+
+} // namespace
+
+int runBench(const std::vector<std::string>& args) {
+    ArgParser p("bench",
+                "Measure the machine's read bandwidth, then MODEL's batched prefill and\n"
+                "single-token decode speed (best of --repeats), the weight bytes each decode\n"
+                "step reads, decode GB/s as a fraction of the bandwidth, and peak memory.");
+    p.positional("MODEL", "model file or Hugging Face directory");
+    p.option("prompt-tokens", "N", "prefill batch size", "64");
+    p.option("gen-tokens", "N", "decoded tokens per repeat", "32");
+    p.option("repeats", "N", "repeats, best kept", "3");
+    addModelOptions(p);
+    p.flag("json", "print JSON");
+    if (!p.parse(args)) return 0;
+    mobi::BenchOptions o;
+    o.promptTokens = p.getInt("prompt-tokens", 1, 1 << 16);
+    o.genTokens = p.getInt("gen-tokens", 1, 1 << 16);
+    o.repeats = p.getInt("repeats", 1, 1000);
+    o.threads = threadsOption(p);
+    const mobi::Model m = loadModelArg(p, false);
+    if (o.promptTokens + o.genTokens + 1 > m.config.seqLen && m.config.seqLen > 0)
+        throw UsageError("--prompt-tokens + --gen-tokens exceed the model's context of " +
+                         std::to_string(m.config.seqLen));
+    const mobi::BenchResult r = mobi::runBenchmark(m, o);
+    const double fileBytes = pathBytes(m);
+    const double rss = peakRssBytes();
+    if (p.flagSet("json")) {
+        mobi::Json j(mobi::Json::Object{});
+        j.set("model", m.path);
+        j.set("threads", r.threads);
+        j.set("bandwidth_gb_s", r.bandwidthGBs);
+        j.set("prefill_tokens", o.promptTokens);
+        j.set("prefill_tokens_per_s", r.prefillTokPerS);
+        j.set("decode_tokens_per_s", r.decodeTokPerS);
+        j.set("decode_bytes_per_token", r.bytesPerToken);
+        j.set("decode_gb_s", r.decodeGBs);
+        j.set("decode_fraction_of_bandwidth", r.bandwidthFraction);
+        j.set("file_bytes", fileBytes);
+        j.set("peak_rss_bytes", rss);
+        j.set("peak_rss_over_file", rss / fileBytes);
+        std::printf("%s\n", j.dump(2).c_str());
+        return 0;
+    }
+    std::printf("model            %s (%.2f GB)\n", m.path.c_str(), fileBytes / 1e9);
+    std::printf("threads          %d\n", r.threads);
+    std::printf("read bandwidth   %.1f GB/s\n", r.bandwidthGBs);
+    std::printf("prefill          %.1f tok/s (batch of %d)\n", r.prefillTokPerS, o.promptTokens);
+    std::printf("decode           %.2f tok/s, %.1f MB/token, %.1f GB/s = %.0f%% of bandwidth\n",
+                r.decodeTokPerS, r.bytesPerToken / 1e6, r.decodeGBs, 100 * r.bandwidthFraction);
+    std::printf("peak memory      %.2f GB = %.2fx the file\n", rss / 1e9, rss / fileBytes);
+    return 0;
+}
+
+} // namespace cli

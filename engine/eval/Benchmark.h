@@ -1,0 +1,39 @@
+// The `bench` protocol: machine read bandwidth, batched prefill and decode
+// speed of a model, and weight traffic per decoded token, in one run.
+#pragma once
+
+#include "model/Model.h"
+
+#include <cstdint>
+
+namespace mobi {
+
+struct BenchOptions {
+    int threads = 0;       // 0 = all cores
+    int promptTokens = 64; // prefill batch
+    int genTokens = 32;    // decoded tokens after the prefill
+    int repeats = 3;       // best of
+    uint64_t seed = 1;
+};
+
+struct BenchResult {
+    int threads = 0;
+    double bandwidthGBs = 0;      // streaming read bandwidth with `threads`
+    double prefillTokPerS = 0;
+    double decodeTokPerS = 0;
+    double bytesPerToken = 0;     // weight bytes one decode step reads
+    double decodeGBs = 0;         // bytesPerToken * decode tok/s
+    double bandwidthFraction = 0; // decodeGBs / bandwidthGBs
+};
+
+// Streaming read of a buffer of `bytes` (large, > last-level cache) on
+// `threads` threads, best of `repeats`; returns GB/s (1e9 bytes/s).
+double measureReadBandwidth(int threads, size_t bytes = size_t(1) << 30, int repeats = 5);
+
+// Weight bytes a single-token decode step reads: every block matrix, norms,
+// the classifier and one embedding row.
+double decodeBytesPerToken(const Model& model);
+
+BenchResult runBenchmark(const Model& model, const BenchOptions& options);
+
+} // namespace mobi
