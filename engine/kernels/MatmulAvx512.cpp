@@ -1,0 +1,211 @@
+// AVX-512 (F + BW + VL + DQ) kernels; compiled for any x86-64, called only
+// when the CPU has them.
+#include "kernels/MatmulPaths.h"
+
+#if defined(__x86_64__)
+// GCC 12's AVX-512 headers trip -Wuninitialized on _mm512_undefined_*.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <cstring>
+#include <vector>
+
+#define MOBI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")))
+#define MOBI_INLINE inline __attribute__((always_inline))
+
+namespace mobi::kernels_detail {
+
+namespace {
+
+// 16 weights of a row starting at element k (k a multiple of 16), as F32.
+template <DType D> MOBI_TARGET MOBI_INLINE __m512 load16(const uint8_t* row, int64_t k) {
+    if constexpr (D == DType::F32) {
+        return _mm512_loadu_ps(reinterpret_cast<const float*>(row) + k);
+    } else if constexpr (D == DType::F16) {
+        return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * k)));
+    } else if constexpr (D == DType::BF16) {
+        const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * k));
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    } else {
+        const uint8_t* blk = row + (k >> 5) * 34;
+        uint16_t h;
+        std::memcpy(&h, blk, 2);
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(h));
+        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2 + (k & 16)));
+        return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)), d);
+    }
+}
+
+// The last K % 16 weights (never used for Q8_0, whose rows are whole blocks).
+template <DType D>
+MOBI_TARGET MOBI_INLINE __m512 load16m(const uint8_t* row, int64_t k, __mmask16 m) {
+    if constexpr (D == DType::F32) {
+        return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(row) + k);
+    } else if constexpr (D == DType::F16) {
+        return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, row + 2 * k));
+    } else if constexpr (D == DType::BF16) {
+        const __m256i h = _mm256_maskz_loadu_epi16(m, row + 2 * k);
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    } else {
+        return _mm512_setzero_ps();
+    }
+}
+
+template <DType D, int R>
+MOBI_TARGET MOBI_INLINE void gemvRows(const WeightView& w, const float* x, float* y, int64_t r) {
+    const int64_t K = w.cols, K16 = K & ~int64_t(15);
+    const uint8_t* p[R];
+    __m512 acc[R];
+    for (int i = 0; i < R; ++i) {
+        p[i] = w.row(r + i);
+        acc[i] = _mm512_setzero_ps();
+    }
+    for (int64_t k = 0; k < K16; k += 16) {
+        const __m512 xv = _mm512_loadu_ps(x + k);
+#pragma GCC unroll 4
+        for (int i = 0; i < R; ++i) acc[i] = _mm512_fmadd_ps(load16<D>(p[i], k), xv, acc[i]);
+    }
+    if (K16 < K) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
+        const __m512 xv = _mm512_maskz_loadu_ps(m, x + K16);
+#pragma GCC unroll 4
+        for (int i = 0; i < R; ++i) acc[i] = _mm512_fmadd_ps(load16m<D>(p[i], K16, m), xv, acc[i]);
+    }
+    for (int i = 0; i < R; ++i) y[r + i] = _mm512_reduce_add_ps(acc[i]);
+}
+
+template <DType D>
+MOBI_TARGET void gemvT(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4) gemvRows<D, 4>(w, x, y, r);
+    for (; r < r1; ++r) gemvRows<D, 1>(w, x, y, r);
+}
+
+// R weight rows (F32, readable up to K) times T tokens; same operation order
+// per (row, token) as gemvRows so the results are bit-identical.
+template <int R, int T>
+MOBI_TARGET void micro(const float* const* wr, const float* X, int64_t ldx, int64_t K, float* Y,
+                       int64_t ldy, int64_t r) {
+    const int64_t K16 = K & ~int64_t(15);
+    __m512 acc[R][T];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) acc[i][t] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < K16; k += 16) {
+        __m512 xv[T];
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) xv[t] = _mm512_loadu_ps(X + t * ldx + k);
+#pragma GCC unroll 8
+        for (int i = 0; i < R; ++i) {
+            const __m512 wv = _mm512_loadu_ps(wr[i] + k);
+#pragma GCC unroll 8
+            for (int t = 0; t < T; ++t) acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
+        }
+    }
+    if (K16 < K) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
+        __m512 xv[T];
+        for (int t = 0; t < T; ++t) xv[t] = _mm512_maskz_loadu_ps(m, X + t * ldx + K16);
+        for (int i = 0; i < R; ++i) {
+            const __m512 wv = _mm512_maskz_loadu_ps(m, wr[i] + K16);
+            for (int t = 0; t < T; ++t) acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
+        }
+    }
+    for (int i = 0; i < R; ++i)
+        for (int t = 0; t < T; ++t) Y[t * ldy + r + i] = _mm512_reduce_add_ps(acc[i][t]);
+}
+
+template <int R>
+MOBI_TARGET void microTokens(const float* const* wr, const float* X, int64_t ldx, int n, int64_t K,
+                             float* Y, int64_t ldy, int64_t r) {
+    constexpr int T = 6;
+    int t = 0;
+    for (; t + T <= n; t += T) micro<R, T>(wr, X + t * ldx, ldx, K, Y + t * ldy, ldy, r);
+    const float* Xt = X + t * ldx;
+    float* Yt = Y + t * ldy;
+    switch (n - t) {
+    case 5: micro<R, 5>(wr, Xt, ldx, K, Yt, ldy, r); break;
+    case 4: micro<R, 4>(wr, Xt, ldx, K, Yt, ldy, r); break;
+    case 3: micro<R, 3>(wr, Xt, ldx, K, Yt, ldy, r); break;
+    case 2: micro<R, 2>(wr, Xt, ldx, K, Yt, ldy, r); break;
+    case 1: micro<R, 1>(wr, Xt, ldx, K, Yt, ldy, r); break;
+    default: break;
+    }
+}
+
+// Decodes one row to F32 (exactly as load16 does), zero-padding to Kp.
+template <DType D> MOBI_TARGET void decodeRow(const uint8_t* row, int64_t K, float* out) {
+    const int64_t K16 = K & ~int64_t(15);
+    for (int64_t k = 0; k < K16; k += 16) _mm512_storeu_ps(out + k, load16<D>(row, k));
+    if (K16 < K) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
+        _mm512_storeu_ps(out + K16, load16m<D>(row, K16, m));
+    }
+}
+
+template <DType D>
+MOBI_TARGET void gemmT(const WeightView& w, const float* X, int64_t ldx, int n, float* Y,
+                       int64_t ldy, int64_t r0, int64_t r1) {
+    const int64_t K = w.cols, Kp = (K + 15) & ~int64_t(15);
+    thread_local std::vector<float> tile;
+    if (D != DType::F32 && tile.size() < static_cast<size_t>(4 * Kp))
+        tile.resize(static_cast<size_t>(4 * Kp));
+    int64_t r = r0;
+    for (; r < r1;) {
+        const int R = r + 4 <= r1 ? 4 : 1;
+        const float* wr[4];
+        for (int i = 0; i < R; ++i) {
+            if constexpr (D == DType::F32) {
+                wr[i] = reinterpret_cast<const float*>(w.row(r + i));
+            } else {
+                float* dst = tile.data() + i * Kp;
+                decodeRow<D>(w.row(r + i), K, dst);
+                wr[i] = dst;
+            }
+        }
+        if (R == 4)
+            microTokens<4>(wr, X, ldx, n, K, Y, ldy, r);
+        else
+            microTokens<1>(wr, X, ldx, n, K, Y, ldy, r);
+        r += R;
+    }
+}
+
+} // namespace
+
+void gemvAvx512(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
+    switch (w.dtype) {
+    case DType::F32: gemvT<DType::F32>(w, x, y, r0, r1); return;
+    case DType::F16: gemvT<DType::F16>(w, x, y, r0, r1); return;
+    case DType::BF16: gemvT<DType::BF16>(w, x, y, r0, r1); return;
+    default: gemvT<DType::Q8_0>(w, x, y, r0, r1); return;
+    }
+}
+
+void gemmAvx512(const WeightView& w, const float* X, int64_t ldx, int n, float* Y, int64_t ldy,
+                int64_t r0, int64_t r1) {
+    switch (w.dtype) {
+    case DType::F32: gemmT<DType::F32>(w, X, ldx, n, Y, ldy, r0, r1); return;
+    case DType::F16: gemmT<DType::F16>(w, X, ldx, n, Y, ldy, r0, r1); return;
+    case DType::BF16: gemmT<DType::BF16>(w, X, ldx, n, Y, ldy, r0, r1); return;
+    default: gemmT<DType::Q8_0>(w, X, ldx, n, Y, ldy, r0, r1); return;
+    }
+}
+
+} // namespace mobi::kernels_detail
+
+#else
+
+namespace mobi::kernels_detail {
+void gemvAvx512(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
+    gemvScalar(w, x, y, r0, r1);
+}
+void gemmAvx512(const WeightView& w, const float* X, int64_t ldx, int n, float* Y, int64_t ldy,
+                int64_t r0, int64_t r1) {
+    gemmScalar(w, X, ldx, n, Y, ldy, r0, r1);
+}
+} // namespace mobi::kernels_detail
+
+#endif
