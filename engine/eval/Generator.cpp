@@ -1,0 +1,90 @@
+#include "eval/Generator.h"
+
+#include "core/Error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+namespace mobi {
+
+namespace {
+
+double now() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// run.c's safe_printf: a lone byte that is neither printable nor space is
+// not printed. Bytes >= 0x80 are kept (run.c drops them in the C locale) so
+// UTF-8 split across byte-level tokens survives.
+bool printable(const std::string& piece) {
+    if (piece.empty()) return false;
+    if (piece.size() == 1) {
+        const unsigned char b = static_cast<unsigned char>(piece[0]);
+        if (b < 0x80 && !((b >= 0x20 && b < 0x7f) || (b >= 0x09 && b <= 0x0d))) return false;
+    }
+    return true;
+}
+
+} // namespace
+
+GenerateResult generate(Transformer& model, const Tokenizer& tokenizer,
+                        const GenerateOptions& options,
+                        const std::function<bool(const std::string& piece)>& onPiece) {
+    GenerateResult r;
+    const std::vector<int> prompt = tokenizer.encode(options.prompt, true);
+    if (prompt.empty())
+        throw EngineError("generate", "the prompt encodes to no tokens and the vocabulary has no BOS");
+    const int P = static_cast<int>(prompt.size());
+    const int steps = std::min(options.steps, model.maxContext());
+    const int vocab = model.model().config.vocabSize;
+    r.promptTokens = P;
+    r.tokens = prompt;
+    Sampler sampler(options.sampler);
+    std::vector<float> logits(static_cast<size_t>(vocab));
+
+    // With prefill, the prompt positions run.c forwards one by one (their
+    // logits unused but for the last) are evaluated as one batch.
+    int prefilled = 0;
+    if (options.prefill && steps > 1 && P > 1) {
+        prefilled = std::min(P, steps);
+        const double t0 = now();
+        const std::vector<float>& out = model.forward(prompt.data(), prefilled, 0);
+        std::copy(out.begin(), out.begin() + vocab, logits.begin());
+        r.prefillSeconds += now() - t0;
+    }
+
+    int token = prompt[0];
+    for (int pos = 0; pos < steps; ++pos) {
+        const bool forced = pos < P - 1;
+        if (pos >= prefilled) {
+            const double t0 = now();
+            const std::vector<float>& out = model.forward(&token, 1, pos);
+            std::copy(out.begin(), out.begin() + vocab, logits.begin());
+            (forced ? r.prefillSeconds : r.decodeSeconds) += now() - t0;
+        }
+        int next;
+        if (forced) {
+            next = prompt[pos + 1];
+        } else {
+            const double t0 = now();
+            next = sampler.sample(logits.data(), vocab);
+            r.decodeSeconds += now() - t0;
+            r.tokens.push_back(next);
+            ++r.generatedTokens;
+        }
+        // run.c stops when the model starts a new sequence (BOS); EOS ends
+        // one for vocabularies that declare it.
+        if (next == tokenizer.bos() || (next == tokenizer.eos() && tokenizer.eos() >= 0)) break;
+        const std::string piece = tokenizer.decodeToken(token, next);
+        token = next;
+        if (printable(piece)) {
+            r.text += piece;
+            if (onPiece && !onPiece(piece)) break;
+        }
+    }
+    return r;
+}
+
+} // namespace mobi

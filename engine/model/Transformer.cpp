@@ -1,0 +1,290 @@
+#include "model/Transformer.h"
+
+#include "core/Error.h"
+#include "kernels/Matmul.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace mobi {
+
+namespace {
+
+// Default context when neither the caller nor the model gives one.
+constexpr int kFallbackContext = 4096;
+
+struct LayerViews {
+    WeightView wq, wk, wv, wo, wGate, wUp, wDown;
+    std::vector<float> attnNorm, ffnNorm, bq, bk, bv, qNorm, kNorm;
+};
+
+std::vector<float> smallVector(const Tensor& t, int64_t expect, const char* what) {
+    if (t.empty()) return {};
+    if (t.numel() != expect)
+        throw EngineError(t.name, std::string(what) + " has " + std::to_string(t.numel()) +
+                                      " elements, expected " + std::to_string(expect));
+    return t.toF32();
+}
+
+WeightView matrix(const Tensor& t, int64_t rows, int64_t cols, const char* what) {
+    if (t.empty()) throw EngineError(what, "weight is missing");
+    const WeightView v = weightView(t);
+    if (v.rows != rows || v.cols != cols)
+        throw EngineError(t.name, "shape " + t.shapeString() + ", expected [" +
+                                      std::to_string(rows) + ", " + std::to_string(cols) + "]");
+    return v;
+}
+
+// out = w * x / rms(x); the sum of squares in double as ggml does.
+void rmsNorm(float* out, const float* x, const float* w, int n, float eps) {
+    double ss = 0;
+    for (int i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+    const float scale = static_cast<float>(1.0 / std::sqrt(ss / n + eps));
+    for (int i = 0; i < n; ++i) out[i] = w[i] * (x[i] * scale);
+}
+
+} // namespace
+
+struct Transformer::State {
+    KernelIsa isa = KernelIsa::Scalar;
+    std::vector<LayerViews> layers;
+    WeightView classifier;
+    std::vector<float> finalNorm;
+    int capacity = 0; // tokens the activation buffers hold
+    std::vector<float> x, xb, xb2, q, k, v, hb, hb2, logits;
+    std::vector<float> keyCache, valueCache; // [layer][pos][kvDim]
+    std::vector<float> att;                  // [thread][maxContext]
+    std::vector<float> ropeCos, ropeSin;     // [headDim/2] for one position
+
+    void reserve(const ModelConfig& c, int n) {
+        if (n <= capacity) return;
+        capacity = n;
+        const size_t N = static_cast<size_t>(n);
+        x.resize(N * c.dim);
+        xb.resize(N * std::max(c.dim, c.qDim()));
+        xb2.resize(N * std::max(c.dim, c.qDim()));
+        q.resize(N * c.qDim());
+        k.resize(N * c.kvDim());
+        v.resize(N * c.kvDim());
+        hb.resize(N * c.hiddenDim);
+        hb2.resize(N * c.hiddenDim);
+    }
+};
+
+Transformer::Transformer(const Model& model, int nThreads, int maxContext)
+    : model_(model), pool_(std::make_unique<ThreadPool>(nThreads)),
+      state_(std::make_unique<State>()) {
+    const ModelConfig& c = model.config;
+    const ModelWeights& w = model.weights;
+    const std::string where = model.path.empty() ? "model" : model.path;
+    if (c.dim <= 0 || c.hiddenDim <= 0 || c.nLayers <= 0 || c.nHeads <= 0 || c.nKvHeads <= 0 ||
+        c.headDim <= 0 || c.vocabSize <= 0 || c.nHeads % c.nKvHeads != 0 || c.headDim % 2 != 0)
+        throw EngineError(where, "invalid model configuration for the forward pass");
+    if (static_cast<int>(w.layers.size()) != c.nLayers)
+        throw EngineError(where, "model has " + std::to_string(w.layers.size()) +
+                                     " blocks, config says " + std::to_string(c.nLayers));
+    if (maxContext <= 0)
+        maxContext_ = c.seqLen > 0 ? c.seqLen : kFallbackContext;
+    else
+        maxContext_ = c.seqLen > 0 ? std::min(maxContext, c.seqLen) : maxContext;
+
+    State& s = *state_;
+    s.isa = bestKernelIsa();
+    const Tensor& emb = w.tokEmbeddings;
+    if (emb.empty() || emb.rows() != c.vocabSize || emb.cols() != c.dim)
+        throw EngineError(emb.name.empty() ? where : emb.name,
+                          "token embedding shape " + emb.shapeString() + " does not match config");
+    weightView(emb); // dtype and size checks
+    for (int l = 0; l < c.nLayers; ++l) {
+        const LayerWeights& L = w.layers[l];
+        LayerViews V;
+        V.wq = matrix(L.wq, c.qDim(), c.dim, "wq");
+        V.wk = matrix(L.wk, c.kvDim(), c.dim, "wk");
+        V.wv = matrix(L.wv, c.kvDim(), c.dim, "wv");
+        V.wo = matrix(L.wo, c.dim, c.qDim(), "wo");
+        V.wGate = matrix(L.wGate, c.hiddenDim, c.dim, "w_gate");
+        V.wUp = matrix(L.wUp, c.hiddenDim, c.dim, "w_up");
+        V.wDown = matrix(L.wDown, c.dim, c.hiddenDim, "w_down");
+        V.attnNorm = smallVector(L.attnNorm, c.dim, "attention norm");
+        V.ffnNorm = smallVector(L.ffnNorm, c.dim, "ffn norm");
+        if (V.attnNorm.empty() || V.ffnNorm.empty())
+            throw EngineError(where, "block " + std::to_string(l) + " lacks a norm weight");
+        if (c.qkvBias) {
+            V.bq = smallVector(L.bq, c.qDim(), "q bias");
+            V.bk = smallVector(L.bk, c.kvDim(), "k bias");
+            V.bv = smallVector(L.bv, c.kvDim(), "v bias");
+        }
+        if (c.qkNorm) {
+            V.qNorm = smallVector(L.qNorm, c.headDim, "q norm");
+            V.kNorm = smallVector(L.kNorm, c.headDim, "k norm");
+            if (V.qNorm.empty() || V.kNorm.empty())
+                throw EngineError(where, "block " + std::to_string(l) + " lacks q/k norm weights");
+        }
+        s.layers.push_back(std::move(V));
+    }
+    s.finalNorm = smallVector(w.finalNorm, c.dim, "final norm");
+    if (s.finalNorm.empty()) throw EngineError(where, "final norm weight is missing");
+    s.classifier = matrix(c.tiedEmbeddings ? w.tokEmbeddings : w.classifier(), c.vocabSize, c.dim,
+                          "classifier");
+    const size_t cache = static_cast<size_t>(c.nLayers) * maxContext_ * c.kvDim();
+    s.keyCache.assign(cache, 0.0f);
+    s.valueCache.assign(cache, 0.0f);
+    s.att.assign(static_cast<size_t>(pool_->size()) * maxContext_, 0.0f);
+    s.ropeCos.resize(c.headDim / 2);
+    s.ropeSin.resize(c.headDim / 2);
+}
+
+Transformer::~Transformer() = default;
+
+const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos, bool allLogits) {
+    const ModelConfig& c = model_.config;
+    const std::string where = model_.path.empty() ? "forward" : model_.path;
+    if (n <= 0) throw EngineError(where, "forward needs at least one token");
+    if (pos < 0 || static_cast<int64_t>(pos) + n > maxContext_)
+        throw EngineError(where, "positions " + std::to_string(pos) + ".." +
+                                     std::to_string(static_cast<int64_t>(pos) + n - 1) +
+                                     " exceed the context of " + std::to_string(maxContext_) +
+                                     " tokens");
+    for (int t = 0; t < n; ++t)
+        if (tokens[t] < 0 || tokens[t] >= c.vocabSize)
+            throw EngineError(where, "token id " + std::to_string(tokens[t]) +
+                                         " is outside the vocabulary of " +
+                                         std::to_string(c.vocabSize));
+    State& s = *state_;
+    s.reserve(c, n);
+    ThreadPool& pool = *pool_;
+    const int dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim;
+    const int hidden = c.hiddenDim, nHeads = c.nHeads, group = c.nHeads / c.nKvHeads;
+    const size_t layerCache = static_cast<size_t>(maxContext_) * kvDim;
+    auto observe = [&](int layer, LayerPoint point, int width, const float* data) {
+        if (observer_) observer_(LayerEvent{layer, point, n, width, pos, data});
+    };
+
+    for (int t = 0; t < n; ++t) model_.weights.tokEmbeddings.rowToF32(tokens[t], &s.x[size_t(t) * dim]);
+
+    for (int l = 0; l < c.nLayers; ++l) {
+        const LayerViews& L = s.layers[l];
+        observe(l, LayerPoint::BlockInput, dim, s.x.data());
+        for (int t = 0; t < n; ++t)
+            rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim, c.rmsEps);
+        observe(l, LayerPoint::AttnNormOut, dim, s.xb.data());
+
+        const MatmulJob qkv[3] = {{L.wq, s.q.data(), qDim}, {L.wk, s.k.data(), kvDim},
+                                  {L.wv, s.v.data(), kvDim}};
+        matmulGroup(pool, qkv, 3, s.xb.data(), dim, n, s.isa);
+
+        for (int t = 0; t < n; ++t) {
+            float* qt = &s.q[size_t(t) * qDim];
+            float* kt = &s.k[size_t(t) * kvDim];
+            float* vt = &s.v[size_t(t) * kvDim];
+            if (!L.bq.empty()) {
+                for (int i = 0; i < qDim; ++i) qt[i] += L.bq[i];
+                for (int i = 0; i < kvDim; ++i) kt[i] += L.bk[i];
+                for (int i = 0; i < kvDim; ++i) vt[i] += L.bv[i];
+            }
+            if (!L.qNorm.empty()) {
+                for (int h = 0; h < nHeads; ++h)
+                    rmsNorm(qt + h * hd, qt + h * hd, L.qNorm.data(), hd, c.rmsEps);
+                for (int h = 0; h < c.nKvHeads; ++h)
+                    rmsNorm(kt + h * hd, kt + h * hd, L.kNorm.data(), hd, c.rmsEps);
+            }
+            // RoPE: pair i rotates by (pos / scale) * theta^(-2i/hd).
+            const float p = static_cast<float>(pos + t) / c.ropeScale;
+            for (int i = 0; i < hd / 2; ++i) {
+                const float freq = 1.0f / std::pow(c.ropeTheta, (2.0f * i) / static_cast<float>(hd));
+                const float a = p * freq;
+                s.ropeCos[i] = std::cos(a);
+                s.ropeSin[i] = std::sin(a);
+            }
+            const bool interleaved = c.ropeStyle == RopeStyle::Interleaved;
+            auto rotate = [&](float* vec, int heads) {
+                for (int h = 0; h < heads; ++h) {
+                    float* hv = vec + h * hd;
+                    for (int i = 0; i < hd / 2; ++i) {
+                        const int a = interleaved ? 2 * i : i;
+                        const int b = interleaved ? 2 * i + 1 : i + hd / 2;
+                        const float v0 = hv[a], v1 = hv[b];
+                        hv[a] = v0 * s.ropeCos[i] - v1 * s.ropeSin[i];
+                        hv[b] = v0 * s.ropeSin[i] + v1 * s.ropeCos[i];
+                    }
+                }
+            };
+            rotate(qt, nHeads);
+            rotate(kt, c.nKvHeads);
+            std::copy(kt, kt + kvDim, &s.keyCache[l * layerCache + size_t(pos + t) * kvDim]);
+            std::copy(vt, vt + kvDim, &s.valueCache[l * layerCache + size_t(pos + t) * kvDim]);
+        }
+
+        // Attention, threads over heads; token t sees positions 0..pos+t.
+        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+        const float* kc = &s.keyCache[l * layerCache];
+        const float* vc = &s.valueCache[l * layerCache];
+        pool.run([&](int th, int nth) {
+            float* att = &s.att[size_t(th) * maxContext_];
+            const int h0 = nHeads * th / nth, h1 = nHeads * (th + 1) / nth;
+            for (int h = h0; h < h1; ++h) {
+                const int kvh = h / group;
+                for (int t = 0; t < n; ++t) {
+                    const float* qh = &s.q[size_t(t) * qDim + h * hd];
+                    const int len = pos + t + 1;
+                    float mx = -INFINITY;
+                    for (int j = 0; j < len; ++j) {
+                        const float* kj = kc + size_t(j) * kvDim + kvh * hd;
+                        float dot = 0;
+                        for (int i = 0; i < hd; ++i) dot += qh[i] * kj[i];
+                        att[j] = dot * scale;
+                        mx = std::max(mx, att[j]);
+                    }
+                    float sum = 0;
+                    for (int j = 0; j < len; ++j) {
+                        att[j] = std::exp(att[j] - mx);
+                        sum += att[j];
+                    }
+                    const float inv = 1.0f / sum;
+                    float* out = &s.xb2[size_t(t) * qDim + h * hd];
+                    std::fill(out, out + hd, 0.0f);
+                    for (int j = 0; j < len; ++j) {
+                        const float a = att[j] * inv;
+                        const float* vj = vc + size_t(j) * kvDim + kvh * hd;
+                        for (int i = 0; i < hd; ++i) out[i] += a * vj[i];
+                    }
+                }
+            }
+        });
+
+        const MatmulJob wo{L.wo, s.xb.data(), dim};
+        matmulGroup(pool, &wo, 1, s.xb2.data(), qDim, n, s.isa);
+        observe(l, LayerPoint::AttnOut, dim, s.xb.data());
+        for (size_t i = 0; i < size_t(n) * dim; ++i) s.x[i] += s.xb[i];
+
+        for (int t = 0; t < n; ++t)
+            rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.ffnNorm.data(), dim, c.rmsEps);
+        observe(l, LayerPoint::FfnNormOut, dim, s.xb.data());
+        const MatmulJob gateUp[2] = {{L.wGate, s.hb.data(), hidden}, {L.wUp, s.hb2.data(), hidden}};
+        matmulGroup(pool, gateUp, 2, s.xb.data(), dim, n, s.isa);
+        for (size_t i = 0; i < size_t(n) * hidden; ++i) {
+            const float g = s.hb[i];
+            s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
+        }
+        const MatmulJob down{L.wDown, s.xb.data(), dim};
+        matmulGroup(pool, &down, 1, s.hb.data(), hidden, n, s.isa);
+        observe(l, LayerPoint::FfnOut, dim, s.xb.data());
+        for (size_t i = 0; i < size_t(n) * dim; ++i) s.x[i] += s.xb[i];
+        observe(l, LayerPoint::BlockOutput, dim, s.x.data());
+    }
+
+    // Only the rows whose logits are wanted go through the final norm and
+    // the classifier (the largest matrix of small models).
+    const int first = allLogits ? 0 : n - 1;
+    const int rows = n - first;
+    for (int t = first; t < n; ++t)
+        rmsNorm(&s.xb[size_t(t - first) * dim], &s.x[size_t(t) * dim], s.finalNorm.data(), dim,
+                c.rmsEps);
+    s.logits.resize(size_t(rows) * c.vocabSize);
+    const MatmulJob cls{s.classifier, s.logits.data(), c.vocabSize};
+    matmulGroup(pool, &cls, 1, s.xb.data(), dim, rows, s.isa);
+    return s.logits;
+}
+
+} // namespace mobi
