@@ -5,23 +5,34 @@
 
 #include "tokenizer/Tokenizer.h"
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace mobi {
 
 // GGUF tokenizer.ggml.token_type values.
-enum class TokenType : int { Undefined = 0, Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6 };
+enum class TokenType : int {
+    Undefined = 0,
+    Normal = 1,
+    Unknown = 2,
+    Control = 3,
+    UserDefined = 4,
+    Unused = 5,
+    Byte = 6
+};
 
 struct SpmVocab {
-    std::vector<std::string> pieces; // as stored: GGUF uses U+2581 for space, tokenizer.bin a plain ' '
+    std::vector<std::string>
+        pieces; // as stored: GGUF uses U+2581 for space, tokenizer.bin a plain ' '
     std::vector<float> scores;
     std::vector<int> types; // TokenType per piece; may be empty (then inferred)
 };
 
 class SentencePieceTokenizer : public Tokenizer {
-public:
+  public:
     // Llama2c: run.c's algorithm on tokenizer.bin pieces (spaces as ' ').
     // LlamaCpp: llama.cpp's llm_tokenizer_spm on GGUF pieces (spaces as U+2581).
     enum class Flavor { Llama2c, LlamaCpp };
@@ -44,12 +55,27 @@ public:
     Flavor flavor() const { return flavor_; }
     bool addSpacePrefix() const { return addSpacePrefix_; }
 
-private:
+  private:
+    // Lets index_ be probed with string_views (no allocation per bigram).
+    struct PieceHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+
+    int lookup(std::string_view text) const;
+    int byteFallbackLlama2c(unsigned char byte) const;
+    int byteFallbackLlamaCpp(unsigned char byte) const;
+    std::vector<int> encodeLlama2c(std::string_view text, bool addBos) const;
+    std::vector<int> encodeLlamaCpp(std::string_view text, bool addBos) const;
+    void spmSession(const std::string& text, std::vector<int>& out) const;
+
     SpmVocab vocab_;
     Flavor flavor_;
     bool addSpacePrefix_;
-    std::unordered_map<std::string, int> index_;
+    std::unordered_map<std::string, int, PieceHash, std::equal_to<>> index_;
     int byteTokens_[256];
+    int unkId_ = -1;
+    std::vector<int> userDefined_; // split out of raw text before encoding, longest first
 };
 
 } // namespace mobi
