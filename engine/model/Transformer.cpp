@@ -13,6 +13,7 @@ namespace {
 
 // Default context when neither the caller nor the model gives one.
 constexpr int kFallbackContext = 4096;
+constexpr int kMaxContext = 1 << 20;
 
 struct LayerViews {
     WeightView wq, wk, wv, wo, wGate, wUp, wDown;
@@ -84,10 +85,11 @@ Transformer::Transformer(const Model& model, int nThreads, int maxContext)
     if (static_cast<int>(w.layers.size()) != c.nLayers)
         throw EngineError(where, "model has " + std::to_string(w.layers.size()) +
                                      " blocks, config says " + std::to_string(c.nLayers));
-    if (maxContext <= 0)
-        maxContext_ = c.seqLen > 0 ? c.seqLen : kFallbackContext;
-    else
-        maxContext_ = c.seqLen > 0 ? std::min(maxContext, c.seqLen) : maxContext;
+    maxContext_ = maxContext > 0 ? maxContext : c.seqLen > 0 ? c.seqLen : kFallbackContext;
+    if (maxContext_ > kMaxContext)
+        throw EngineError(where, "context of " + std::to_string(maxContext_) +
+                                     " positions is more than the supported " +
+                                     std::to_string(kMaxContext));
 
     State& s = *state_;
     s.isa = bestKernelIsa();

@@ -13,8 +13,11 @@ namespace mobi {
 
 class Transformer {
 public:
-    // maxContext <= 0: the model's trained context (seqLen), else capped by it
-    // only when the model declares one.
+    // maxContext <= 0: the model's trained context (seqLen, or 4096 when the
+    // model declares none). A positive maxContext is used as given, even past
+    // seqLen (as llama.cpp's -c allows: perplexity at --ctx 256 on a model
+    // trained at 128); the KV cache is sized to it. Throws EngineError above
+    // 1M positions.
     Transformer(const Model& model, int nThreads = 0, int maxContext = 0);
     ~Transformer();
 
