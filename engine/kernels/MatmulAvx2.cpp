@@ -63,32 +63,48 @@ MOBI_TARGET MOBI_INLINE float hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-template <DType D, int R>
-MOBI_TARGET MOBI_INLINE void gemvRows(const WeightView& w, const float* x, float* y, int64_t r) {
+// Four rows share each load of x; one accumulator per row, as micro(), and
+// written out by hand so the accumulators stay in registers.
+template <DType D>
+MOBI_TARGET void gemv4(const WeightView& w, const float* x, float* y, int64_t r) {
     const int64_t K = w.cols, K8 = K & ~int64_t(7);
-    const uint8_t* p[R];
-    __m256 acc[R];
-    for (int i = 0; i < R; ++i) {
-        p[i] = w.row(r + i);
-        acc[i] = _mm256_setzero_ps();
-    }
+    const uint8_t *p0 = w.row(r), *p1 = w.row(r + 1), *p2 = w.row(r + 2), *p3 = w.row(r + 3);
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t k = 0; k < K8; k += 8) {
         const __m256 xv = _mm256_loadu_ps(x + k);
-#pragma GCC unroll 4
-        for (int i = 0; i < R; ++i) acc[i] = _mm256_fmadd_ps(load8<D>(p[i], k), xv, acc[i]);
+        a0 = _mm256_fmadd_ps(load8<D>(p0, k), xv, a0);
+        a1 = _mm256_fmadd_ps(load8<D>(p1, k), xv, a1);
+        a2 = _mm256_fmadd_ps(load8<D>(p2, k), xv, a2);
+        a3 = _mm256_fmadd_ps(load8<D>(p3, k), xv, a3);
     }
     if (K8 < K) {
         const __m256 xv = loadTailF32(x + K8, K - K8);
-        for (int i = 0; i < R; ++i) acc[i] = _mm256_fmadd_ps(loadTail<D>(p[i], K8, K), xv, acc[i]);
+        a0 = _mm256_fmadd_ps(loadTail<D>(p0, K8, K), xv, a0);
+        a1 = _mm256_fmadd_ps(loadTail<D>(p1, K8, K), xv, a1);
+        a2 = _mm256_fmadd_ps(loadTail<D>(p2, K8, K), xv, a2);
+        a3 = _mm256_fmadd_ps(loadTail<D>(p3, K8, K), xv, a3);
     }
-    for (int i = 0; i < R; ++i) y[r + i] = hsum(acc[i]);
+    y[r] = hsum(a0);
+    y[r + 1] = hsum(a1);
+    y[r + 2] = hsum(a2);
+    y[r + 3] = hsum(a3);
+}
+
+template <DType D>
+MOBI_TARGET void gemv1(const WeightView& w, const float* x, float* y, int64_t r) {
+    const int64_t K = w.cols, K8 = K & ~int64_t(7);
+    const uint8_t* p0 = w.row(r);
+    __m256 a0 = _mm256_setzero_ps();
+    for (int64_t k = 0; k < K8; k += 8) a0 = _mm256_fmadd_ps(load8<D>(p0, k), _mm256_loadu_ps(x + k), a0);
+    if (K8 < K) a0 = _mm256_fmadd_ps(loadTail<D>(p0, K8, K), loadTailF32(x + K8, K - K8), a0);
+    y[r] = hsum(a0);
 }
 
 template <DType D>
 MOBI_TARGET void gemvT(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
     int64_t r = r0;
-    for (; r + 4 <= r1; r += 4) gemvRows<D, 4>(w, x, y, r);
-    for (; r < r1; ++r) gemvRows<D, 1>(w, x, y, r);
+    for (; r + 4 <= r1; r += 4) gemv4<D>(w, x, y, r);
+    for (; r < r1; ++r) gemv1<D>(w, x, y, r);
 }
 
 // Weights are decoded F32 rows zero-padded to a multiple of 8.

@@ -8,7 +8,6 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -53,52 +52,54 @@ MOBI_TARGET MOBI_INLINE __m512 load16m(const uint8_t* row, int64_t k, __mmask16 
     }
 }
 
-inline int64_t prefetchDistance() {
-    static const int64_t d = [] {
-        const char* e = std::getenv("MOBI_PF");
-        return e ? std::atoll(e) : 1024;
-    }();
-    return d;
-}
-
-template <DType D, int R>
-MOBI_TARGET MOBI_INLINE void gemvRows(const WeightView& w, const float* x, float* y, int64_t r) {
+// Four rows at a time share each load of x; every row keeps a single
+// accumulator so the order of operations matches micro() exactly. Written
+// out by hand: GCC keeps an accumulator array in memory here otherwise.
+template <DType D>
+MOBI_TARGET void gemv4(const WeightView& w, const float* x, float* y, int64_t r) {
     const int64_t K = w.cols, K16 = K & ~int64_t(15);
-    const uint8_t* p[R];
-    __m512 acc[R];
-    for (int i = 0; i < R; ++i) {
-        p[i] = w.row(r + i);
-        acc[i] = _mm512_setzero_ps();
-    }
-    // Bytes of a row per 16 elements; software prefetch a few lines ahead
-    // keeps enough misses in flight for one core to approach DRAM bandwidth.
-    constexpr int64_t kStep = D == DType::F32 ? 64 : D == DType::Q8_0 ? 17 : 32;
-    const int64_t dist = prefetchDistance();
+    const uint8_t *p0 = w.row(r), *p1 = w.row(r + 1), *p2 = w.row(r + 2), *p3 = w.row(r + 3);
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (int64_t k = 0; k < K16; k += 16) {
         const __m512 xv = _mm512_loadu_ps(x + k);
-#pragma GCC unroll 4
-        for (int i = 0; i < R; ++i) {
-            _mm_prefetch(reinterpret_cast<const char*>(p[i]) + (k >> 4) * kStep + dist, _MM_HINT_T0);
-            acc[i] = _mm512_fmadd_ps(load16<D>(p[i], k), xv, acc[i]);
-        }
+        a0 = _mm512_fmadd_ps(load16<D>(p0, k), xv, a0);
+        a1 = _mm512_fmadd_ps(load16<D>(p1, k), xv, a1);
+        a2 = _mm512_fmadd_ps(load16<D>(p2, k), xv, a2);
+        a3 = _mm512_fmadd_ps(load16<D>(p3, k), xv, a3);
     }
     if (K16 < K) {
         const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
         const __m512 xv = _mm512_maskz_loadu_ps(m, x + K16);
-#pragma GCC unroll 4
-        for (int i = 0; i < R; ++i) acc[i] = _mm512_fmadd_ps(load16m<D>(p[i], K16, m), xv, acc[i]);
+        a0 = _mm512_fmadd_ps(load16m<D>(p0, K16, m), xv, a0);
+        a1 = _mm512_fmadd_ps(load16m<D>(p1, K16, m), xv, a1);
+        a2 = _mm512_fmadd_ps(load16m<D>(p2, K16, m), xv, a2);
+        a3 = _mm512_fmadd_ps(load16m<D>(p3, K16, m), xv, a3);
     }
-    for (int i = 0; i < R; ++i) y[r + i] = _mm512_reduce_add_ps(acc[i]);
+    y[r] = _mm512_reduce_add_ps(a0);
+    y[r + 1] = _mm512_reduce_add_ps(a1);
+    y[r + 2] = _mm512_reduce_add_ps(a2);
+    y[r + 3] = _mm512_reduce_add_ps(a3);
+}
+
+template <DType D>
+MOBI_TARGET void gemv1(const WeightView& w, const float* x, float* y, int64_t r) {
+    const int64_t K = w.cols, K16 = K & ~int64_t(15);
+    const uint8_t* p0 = w.row(r);
+    __m512 a0 = _mm512_setzero_ps();
+    for (int64_t k = 0; k < K16; k += 16)
+        a0 = _mm512_fmadd_ps(load16<D>(p0, k), _mm512_loadu_ps(x + k), a0);
+    if (K16 < K) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
+        a0 = _mm512_fmadd_ps(load16m<D>(p0, K16, m), _mm512_maskz_loadu_ps(m, x + K16), a0);
+    }
+    y[r] = _mm512_reduce_add_ps(a0);
 }
 
 template <DType D>
 MOBI_TARGET void gemvT(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
     int64_t r = r0;
-    static const int RR = std::getenv("MOBI_R") ? std::atoi(std::getenv("MOBI_R")) : 4;
-    if (RR == 8) for (; r + 8 <= r1; r += 8) gemvRows<D, 8>(w, x, y, r);
-    if (RR == 2) for (; r + 2 <= r1; r += 2) gemvRows<D, 2>(w, x, y, r);
-    if (RR == 4) for (; r + 4 <= r1; r += 4) gemvRows<D, 4>(w, x, y, r);
-    for (; r < r1; ++r) gemvRows<D, 1>(w, x, y, r);
+    for (; r + 4 <= r1; r += 4) gemv4<D>(w, x, y, r);
+    for (; r < r1; ++r) gemv1<D>(w, x, y, r);
 }
 
 // R weight rows (F32, readable up to K) times T tokens; same operation order
