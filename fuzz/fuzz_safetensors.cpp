@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         volatile uint8_t sink = 0;
         for (const mobi::Tensor& t : sf.tensors()) {
             const uint8_t* p = static_cast<const uint8_t*>(t.data);
-            for (uint64_t i = 0; i < t.nbytes; ++i) sink = sink ^ p[i];
+            for (uint64_t i = 0; i < t.nbytes; ++i)
+                sink = sink ^ p[i];
             (void)t.numel();
         }
     } catch (const mobi::EngineError&) {
@@ -54,7 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         const mobi::Model m = mobi::loadHfDirectory(dir, {});
         m.validate();
-        for (const mobi::LayerWeights& L : m.weights.layers) (void)L.wq.toF32();
+        for (const mobi::LayerWeights& L : m.weights.layers)
+            (void)L.wq.toF32();
         (void)m.weights.tokEmbeddings.toF32();
     } catch (const mobi::EngineError&) {
     }

@@ -91,8 +91,8 @@ Model loadHfDirectory(const std::string& dir, const LoadOptions& options) {
 
     // Architecture: architectures[0], else model_type.
     std::string hfClass, modelType = cfg.string("model_type", "");
-    if (const Json* a = cfg.find("architectures"); a && a->isArray() && !a->asArray().empty() &&
-                                                   a->asArray()[0].isString())
+    if (const Json* a = cfg.find("architectures");
+        a && a->isArray() && !a->asArray().empty() && a->asArray()[0].isString())
         hfClass = a->asArray()[0].asString();
     const ArchInfo* arch = nullptr;
     for (const ArchInfo& ai : kArchs)
@@ -106,7 +106,8 @@ Model loadHfDirectory(const std::string& dir, const LoadOptions& options) {
     c.qkNorm = c.arch == "qwen3";
     if (cfg.boolean("attention_bias", false) && c.arch != "qwen2")
         throw UnsupportedError(cfgPath, "attention_bias (bias on q/k/v/o projections) is not "
-                                        "supported for " + c.arch);
+                                        "supported for " +
+                                            c.arch);
     if (cfg.boolean("mlp_bias", false))
         throw UnsupportedError(cfgPath, "mlp_bias is not supported");
     const std::string act = cfg.string("hidden_act", "silu");
@@ -140,8 +141,8 @@ Model loadHfDirectory(const std::string& dir, const LoadOptions& options) {
         if (type == "linear") {
             c.ropeScale = configFloat(*rs, cfgPath, "factor", 1.0);
         } else if (type != "default") {
-            throw UnsupportedError(cfgPath, "rope_scaling type '" + type +
-                                                "' is not supported (linear)");
+            throw UnsupportedError(cfgPath,
+                                   "rope_scaling type '" + type + "' is not supported (linear)");
         }
     }
     const bool tiedInConfig = cfg.boolean("tie_word_embeddings", false);
@@ -156,7 +157,8 @@ Model loadHfDirectory(const std::string& dir, const LoadOptions& options) {
     const fs::path indexFile = root / "model.safetensors.index.json";
     if (fs::exists(single, ec)) {
         files.push_back(std::make_shared<SafetensorsFile>(SafetensorsFile::open(single.string())));
-        for (const Tensor& t : files.back()->tensors()) byName[t.name] = &t;
+        for (const Tensor& t : files.back()->tensors())
+            byName[t.name] = &t;
     } else if (fs::exists(indexFile, ec)) {
         const std::string indexPath = indexFile.string();
         const Json index = Json::parseFile(indexPath);
@@ -165,7 +167,8 @@ Model loadHfDirectory(const std::string& dir, const LoadOptions& options) {
         std::map<std::string, std::shared_ptr<SafetensorsFile>> shards;
         for (const auto& [tensor, shardJson] : wm->asObject()) {
             if (!shardJson.isString())
-                throw FormatError(indexPath, "weight_map entry for '" + tensor + "' is not a string");
+                throw FormatError(indexPath,
+                                  "weight_map entry for '" + tensor + "' is not a string");
             const std::string& shard = shardJson.asString();
             checkShardName(indexPath, shard);
             auto it = shards.find(shard);
@@ -189,7 +192,8 @@ Model loadHfDirectory(const std::string& dir, const LoadOptions& options) {
     }
     m.metadata["safetensors.files"] = std::to_string(files.size());
     for (const auto& f : files)
-        for (const auto& [k, v] : f->metadata()) m.metadata["safetensors." + k] = v;
+        for (const auto& [k, v] : f->metadata())
+            m.metadata["safetensors." + k] = v;
 
     const std::string where = files.size() == 1 ? files[0]->path() : dir;
     auto get = [&](const std::string& name, bool required) -> Tensor {

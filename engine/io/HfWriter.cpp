@@ -40,23 +40,26 @@ const char* hfClassOf(const std::string& arch) {
 
 const char* torchDtypeOf(DType t) {
     switch (t) {
-    case DType::F16: return "float16";
-    case DType::BF16: return "bfloat16";
-    default: return "float32";
+    case DType::F16:
+        return "float16";
+    case DType::BF16:
+        return "bfloat16";
+    default:
+        return "float32";
     }
 }
 
 struct OutTensor {
     std::string name;
-    Tensor src;   // any dtype; rows decoded with rowToF32
-    DType dtype;  // stored type
+    Tensor src;  // any dtype; rows decoded with rowToF32
+    DType dtype; // stored type
     uint64_t nbytes = 0;
     uint64_t begin = 0;
 };
 
 // Writes `bytes` to a temp file next to `path`, then renames it over `path`.
 class AtomicFile {
-public:
+  public:
     explicit AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
         out_.open(tmp_, std::ios::binary | std::ios::trunc);
         if (!out_) throw EngineError(tmp_, std::string("cannot create: ") + std::strerror(errno));
@@ -81,7 +84,7 @@ public:
         done_ = true;
     }
 
-private:
+  private:
     std::string path_, tmp_;
     std::ofstream out_;
     bool done_ = false;
@@ -109,7 +112,8 @@ void writeSafetensors(const std::string& path, std::vector<OutTensor> tensors) {
         t.begin = offset;
         offset += t.nbytes;
         Json::Array shape;
-        for (int64_t d : t.src.shape) shape.emplace_back(d);
+        for (int64_t d : t.src.shape)
+            shape.emplace_back(d);
         Json entry{Json::Object{}};
         entry.set("dtype", Json(SafetensorsFile::dtypeToName(t.dtype)));
         entry.set("shape", Json(std::move(shape)));
@@ -122,7 +126,8 @@ void writeSafetensors(const std::string& path, std::vector<OutTensor> tensors) {
     text.append((8 - text.size() % 8) % 8, ' ');
     const uint64_t n = text.size();
     uint8_t len[8];
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(n >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+        len[i] = static_cast<uint8_t>(n >> (8 * i));
 
     AtomicFile f(path);
     f.write(len, 8);
@@ -159,8 +164,9 @@ void saveHfDirectory(const Model& model, const std::string& dir, const HfWriteOp
                                         " cannot be written to safetensors (F32, F16, BF16)");
     const char* hfClass = hfClassOf(c.arch);
     if (!hfClass)
-        throw UnsupportedError(dir, "architecture '" + c.arch +
-                                        "' has no Hugging Face equivalent here (llama, qwen2, qwen3)");
+        throw UnsupportedError(dir,
+                               "architecture '" + c.arch +
+                                   "' has no Hugging Face equivalent here (llama, qwen2, qwen3)");
     if (c.qkvBias && c.arch != "qwen2")
         throw UnsupportedError(dir, c.arch + " with q/k/v biases has no Hugging Face form");
     if (c.qkNorm && c.arch != "qwen3")

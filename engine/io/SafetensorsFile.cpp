@@ -27,9 +27,9 @@ bool toU64(const Json& v, uint64_t& out) {
 // Names the file format uses for types we deliberately do not handle, so
 // refusals say "dtype F64 is not supported" rather than "unknown dtype".
 bool isKnownForeignDtype(const std::string& s) {
-    static const char* const kNames[] = {"F64",     "I64",     "U64",      "U32",      "U16",
-                                         "BOOL",    "F8_E4M3", "F8_E5M2",  "F8_E8M0",  "F6_E2M3",
-                                         "F6_E3M2", "F4",      "C64",      "F8_E4M3FNUZ"};
+    static const char* const kNames[] = {"F64",     "I64",     "U64",     "U32",        "U16",
+                                         "BOOL",    "F8_E4M3", "F8_E5M2", "F8_E8M0",    "F6_E2M3",
+                                         "F6_E3M2", "F4",      "C64",     "F8_E4M3FNUZ"};
     for (const char* n : kNames)
         if (s == n) return true;
     return false;
@@ -50,14 +50,22 @@ std::optional<DType> SafetensorsFile::dtypeFromName(const std::string& name) {
 
 const char* SafetensorsFile::dtypeToName(DType t) {
     switch (t) {
-    case DType::F32: return "F32";
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::I8: return "I8";
-    case DType::I16: return "I16";
-    case DType::I32: return "I32";
-    case DType::U8: return "U8";
-    case DType::Q8_0: return nullptr;
+    case DType::F32:
+        return "F32";
+    case DType::F16:
+        return "F16";
+    case DType::BF16:
+        return "BF16";
+    case DType::I8:
+        return "I8";
+    case DType::I16:
+        return "I16";
+    case DType::I32:
+        return "I32";
+    case DType::U8:
+        return "U8";
+    case DType::Q8_0:
+        return nullptr;
     }
     return nullptr;
 }
@@ -77,14 +85,16 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
         throw FormatError(path, "truncated: " + std::to_string(fileSize) +
                                     " bytes, too short for the 8-byte header length");
     uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | base[i];
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | base[i];
     if (n == 0) throw FormatError(path, "header length is 0");
     if (n > kMaxHeaderBytes)
         throw FormatError(path, "header length " + std::to_string(n) + " exceeds the " +
                                     std::to_string(kMaxHeaderBytes) + "-byte limit");
     if (n > fileSize - 8)
-        throw FormatError(path, "header length " + std::to_string(n) + " runs past the end of the " +
-                                    std::to_string(fileSize) + "-byte file");
+        throw FormatError(path, "header length " + std::to_string(n) +
+                                    " runs past the end of the " + std::to_string(fileSize) +
+                                    "-byte file");
     sf.headerBytes_ = n;
     const std::string_view text(reinterpret_cast<const char*>(base + 8), static_cast<size_t>(n));
     const Json header = Json::parse(text, path);
@@ -119,10 +129,11 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
         const std::optional<DType> dtype = dtypeFromName(dt->asString());
         if (!dtype) {
             const std::string& dn = dt->asString();
-            throw UnsupportedError(path, where + " has dtype " +
-                                             (isKnownForeignDtype(dn) ? dn : "'" + dn + "' (unknown)") +
-                                             ", which mobiscope does not support (F32, F16, BF16, "
-                                             "I8, I16, I32, U8)");
+            throw UnsupportedError(path,
+                                   where + " has dtype " +
+                                       (isKnownForeignDtype(dn) ? dn : "'" + dn + "' (unknown)") +
+                                       ", which mobiscope does not support (F32, F16, BF16, "
+                                       "I8, I16, I32, U8)");
         }
         Tensor t;
         t.name = name;

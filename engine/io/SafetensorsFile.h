@@ -14,7 +14,7 @@
 namespace mobi {
 
 class SafetensorsFile {
-public:
+  public:
     // The reference implementation's limit on the JSON header.
     static constexpr uint64_t kMaxHeaderBytes = 100000000;
 
@@ -37,7 +37,7 @@ public:
     static std::optional<DType> dtypeFromName(const std::string& name);
     static const char* dtypeToName(DType t); // nullptr when not representable
 
-private:
+  private:
     std::string path_;
     std::shared_ptr<MappedFile> file_;
     std::vector<Tensor> tensors_;

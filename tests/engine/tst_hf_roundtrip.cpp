@@ -31,9 +31,11 @@ mobi::Tensor randomTensor(std::mt19937& rng, const std::string& name, std::vecto
                           float center, float spread) {
     std::uniform_real_distribution<float> u(-spread, spread);
     int64_t n = 1;
-    for (int64_t d : shape) n *= d;
+    for (int64_t d : shape)
+        n *= d;
     std::vector<float> v(static_cast<size_t>(n));
-    for (float& x : v) x = center + u(rng);
+    for (float& x : v)
+        x = center + u(rng);
     return mobi::Tensor::fromF32(name, std::move(shape), std::move(v));
 }
 
@@ -92,9 +94,12 @@ mobi::Model makeModel(const std::string& arch, uint32_t seed) {
 
 float roundTo(mobi::DType t, float x) {
     switch (t) {
-    case mobi::DType::F16: return mobi::f16ToF32(mobi::f32ToF16(x));
-    case mobi::DType::BF16: return mobi::bf16ToF32(mobi::f32ToBf16(x));
-    default: return x;
+    case mobi::DType::F16:
+        return mobi::f16ToF32(mobi::f32ToF16(x));
+    case mobi::DType::BF16:
+        return mobi::bf16ToF32(mobi::f32ToBf16(x));
+    default:
+        return x;
     }
 }
 
@@ -128,15 +133,17 @@ QString compareTensor(const char* role, const mobi::Tensor& orig, const mobi::Te
                  QString::fromStdString(orig.shapeString()));
     const mobi::DType want = orig.shape.size() >= 2 ? matrixType : mobi::DType::F32;
     if (got.dtype != want)
-        return QString("%1: dtype %2, expected %3").arg(role, mobi::dtypeName(got.dtype),
-                                                         mobi::dtypeName(want));
+        return QString("%1: dtype %2, expected %3")
+            .arg(role, mobi::dtypeName(got.dtype), mobi::dtypeName(want));
     const std::vector<float> e = expectedValues(orig, heads), g = got.toF32();
     for (size_t i = 0; i < e.size(); ++i) {
         const float x = roundTo(want, e[i]);
         if (std::memcmp(&x, &g[i], 4) != 0)
             return QString("%1[%2]: %3 != %4").arg(role).arg(i).arg(g[i]).arg(x);
         // Independent bound on the rounding: half a unit in the last place.
-        const float rel = want == mobi::DType::F16 ? 1.f / 2048 : want == mobi::DType::BF16 ? 1.f / 256 : 0;
+        const float rel = want == mobi::DType::F16    ? 1.f / 2048
+                          : want == mobi::DType::BF16 ? 1.f / 256
+                                                      : 0;
         if (std::fabs(g[i] - e[i]) > std::fabs(e[i]) * rel + 1e-7f)
             return QString("%1[%2]: %3 too far from %4").arg(role).arg(i).arg(g[i]).arg(e[i]);
     }
@@ -192,7 +199,8 @@ QStringList checkLayout(const QString& path, QString& err) {
     const QByteArray all = f.readAll();
     if (all.size() < 8) return err = "too short", QStringList();
     uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(all[i]);
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | static_cast<uint8_t>(all[i]);
     if (n % 8 != 0 || n + 8 > static_cast<uint64_t>(all.size()))
         return err = QString("header length %1").arg(n), QStringList();
     QJsonParseError pe;
@@ -212,7 +220,8 @@ QStringList checkLayout(const QString& path, QString& err) {
         const qint64 elem = dt == "F32" ? 4 : (dt == "F16" || dt == "BF16") ? 2 : 0;
         const QJsonArray off = t["data_offsets"].toArray();
         qint64 count = 1;
-        for (const auto& d : t["shape"].toArray()) count *= d.toInteger();
+        for (const auto& d : t["shape"].toArray())
+            count *= d.toInteger();
         const R r{off[0].toInteger(), off[1].toInteger(), elem, it.key()};
         if (elem == 0 || r.e - r.b != count * elem)
             return err = "bad entry " + it.key(), QStringList();
@@ -262,12 +271,13 @@ QJsonObject readJson(const QString& path) {
 class TestHfRoundTrip : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void roundTrip_data() {
         QTest::addColumn<QString>("arch");
         QTest::addColumn<mobi::DType>("type");
         for (const char* a : {"llama", "qwen2", "qwen3"})
-            for (auto [t, tn] : {std::pair{mobi::DType::F32, "F32"}, {mobi::DType::F16, "F16"},
+            for (auto [t, tn] : {std::pair{mobi::DType::F32, "F32"},
+                                 {mobi::DType::F16, "F16"},
                                  {mobi::DType::BF16, "BF16"}})
                 QTest::newRow(qPrintable(QString("%1 %2").arg(a, tn))) << QString(a) << t;
     }
@@ -286,7 +296,7 @@ private slots:
         QCOMPARE(checkLayout(dir + "/model.safetensors", err), expectedNames(m));
         QVERIFY2(err.isEmpty(), qPrintable(err));
         const QJsonObject cfg = readJson(dir + "/config.json");
-        const QString cls = arch == "llama" ? "LlamaForCausalLM"
+        const QString cls = arch == "llama"   ? "LlamaForCausalLM"
                             : arch == "qwen2" ? "Qwen2ForCausalLM"
                                               : "Qwen3ForCausalLM";
         QCOMPARE(cfg["architectures"].toArray().first().toString(), cls);
@@ -356,7 +366,8 @@ private slots:
         const QByteArray all = f.readAll();
         f.close();
         uint64_t n = 0;
-        for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(all[i]);
+        for (int i = 7; i >= 0; --i)
+            n = (n << 8) | static_cast<uint8_t>(all[i]);
         const QJsonObject header =
             QJsonDocument::fromJson(all.mid(8, static_cast<qsizetype>(n))).object();
         const QByteArray data = all.mid(8 + static_cast<qsizetype>(n));
@@ -379,7 +390,8 @@ private slots:
             QVERIFY(out.open(QIODevice::WriteOnly));
             const QByteArray h = QJsonDocument(shard[s]).toJson(QJsonDocument::Compact);
             char len[8];
-            for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((uint64_t(h.size()) >> (8 * i)) & 0xff);
+            for (int i = 0; i < 8; ++i)
+                len[i] = static_cast<char>((uint64_t(h.size()) >> (8 * i)) & 0xff);
             out.write(len, 8);
             out.write(h);
             out.write(shardData[s]);

@@ -25,7 +25,8 @@ void writeRaw(const QString& path, const std::string& header, const std::vector<
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     const uint64_t n = lenOverride >= 0 ? static_cast<uint64_t>(lenOverride) : header.size();
     char len[8];
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+    for (int i = 0; i < 8; ++i)
+        len[i] = static_cast<char>((n >> (8 * i)) & 0xff);
     f.write(len, 8);
     f.write(header.data(), static_cast<qint64>(header.size()));
     f.write(reinterpret_cast<const char*>(data.data()), static_cast<qint64>(data.size()));
@@ -71,7 +72,8 @@ template <typename T> std::vector<uint8_t> bytesOf(const std::vector<T>& v) {
 
 std::vector<uint8_t> f32Bytes(int n, float start) {
     std::vector<float> v(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) v[static_cast<size_t>(i)] = start + 0.5f * i;
+    for (int i = 0; i < n; ++i)
+        v[static_cast<size_t>(i)] = start + 0.5f * i;
     return bytesOf(v);
 }
 
@@ -82,11 +84,16 @@ std::vector<Entry> tinyModel() {
     };
     auto vec = [](const std::string& n, int c) { return Entry{n, "F32", {c}, f32Bytes(c, 1.f)}; };
     const std::string p = "model.layers.0.";
-    return {mat("model.embed_tokens.weight", 6, 4), vec(p + "input_layernorm.weight", 4),
-            mat(p + "self_attn.q_proj.weight", 4, 4), mat(p + "self_attn.k_proj.weight", 4, 4),
-            mat(p + "self_attn.v_proj.weight", 4, 4), mat(p + "self_attn.o_proj.weight", 4, 4),
-            vec(p + "post_attention_layernorm.weight", 4), mat(p + "mlp.gate_proj.weight", 8, 4),
-            mat(p + "mlp.up_proj.weight", 8, 4), mat(p + "mlp.down_proj.weight", 4, 8),
+    return {mat("model.embed_tokens.weight", 6, 4),
+            vec(p + "input_layernorm.weight", 4),
+            mat(p + "self_attn.q_proj.weight", 4, 4),
+            mat(p + "self_attn.k_proj.weight", 4, 4),
+            mat(p + "self_attn.v_proj.weight", 4, 4),
+            mat(p + "self_attn.o_proj.weight", 4, 4),
+            vec(p + "post_attention_layernorm.weight", 4),
+            mat(p + "mlp.gate_proj.weight", 8, 4),
+            mat(p + "mlp.up_proj.weight", 8, 4),
+            mat(p + "mlp.down_proj.weight", 4, 8),
             vec("model.norm.weight", 4)};
 }
 
@@ -108,7 +115,7 @@ class TestSafetensors : public QObject {
     QTemporaryDir tmp_;
     QString file(const QString& name) const { return tmp_.filePath(name); }
 
-private slots:
+  private slots:
     void parsesKnownContents() {
         const QString path = file("known.safetensors");
         const std::vector<float> a = {1.5f, -2.f, 3.25f, 0.f, 1e-3f, -7.f};
@@ -215,23 +222,24 @@ private slots:
           "begin 8 > end 4");
         t("negative offset", R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}})", 8, -1,
           "non-negative");
-        t("fractional offset", R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0.5,4]}})", 8,
-          -1, "non-negative");
+        t("fractional offset", R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0.5,4]}})", 8, -1,
+          "non-negative");
         t("byte length != shape * dtype",
           R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8, -1, "needs 12");
         t("overflowing shape",
-          R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}})", 8,
-          -1, "overflows");
+          R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}})", 8, -1,
+          "overflows");
         t("overflow before a zero dim",
-          R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}})", 8,
-          -1, "overflows");
-        t("bytes overflow", R"({"a":{"dtype":"F32","shape":[2147483648,2147483648],)"
-                            R"("data_offsets":[0,8]}})",
+          R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}})", 8, -1,
+          "overflows");
+        t("bytes overflow",
+          R"({"a":{"dtype":"F32","shape":[2147483648,2147483648],)"
+          R"("data_offsets":[0,8]}})",
           8, -1, "overflows");
         t("huge dimension", R"({"a":{"dtype":"F32","shape":[1e300],"data_offsets":[0,8]}})", 8, -1,
           "non-negative integers");
-        t("negative dimension", R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8,
-          -1, "non-negative integers");
+        t("negative dimension", R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", 8, -1,
+          "non-negative integers");
         t("overlapping tensors",
           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
           R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
@@ -295,7 +303,8 @@ private slots:
         // Header cut in the middle: length says 64, only 10 bytes follow.
         const QString path = file("cut.safetensors");
         writeRaw(path, "{\"a\":{\"dty", {}, 64);
-        QVERIFY_THROWS_EXCEPTION(mobi::FormatError, mobi::SafetensorsFile::open(path.toStdString()));
+        QVERIFY_THROWS_EXCEPTION(mobi::FormatError,
+                                 mobi::SafetensorsFile::open(path.toStdString()));
     }
 
     void missingFile() {
@@ -326,18 +335,21 @@ private slots:
     }
 
     void hostileDirectories_data() {
-        QTest::addColumn<QString>("config");   // empty: no config.json
-        QTest::addColumn<QString>("index");    // non-empty: write an index instead of one file
-        QTest::addColumn<bool>("dropTensor");  // leave out the down projection
+        QTest::addColumn<QString>("config");  // empty: no config.json
+        QTest::addColumn<QString>("index");   // non-empty: write an index instead of one file
+        QTest::addColumn<bool>("dropTensor"); // leave out the down projection
         QTest::addColumn<QString>("expectFile");
         QTest::addColumn<QString>("expect");
         const QString cfg = kTinyConfig;
-        QTest::newRow("no config.json") << QString() << QString() << false << "" << "no config.json";
-        QTest::newRow("config not JSON") << "{\"hidden_size\": 4," << QString() << false
-                                         << "config.json" << "JSON";
+        QTest::newRow("no config.json") << QString() << QString() << false << ""
+                                        << "no config.json";
+        QTest::newRow("config not JSON")
+            << "{\"hidden_size\": 4," << QString() << false << "config.json"
+            << "JSON";
         QTest::newRow("unsupported architecture")
             << R"({"architectures":["MistralForCausalLM"],"hidden_size":4})" << QString() << false
-            << "config.json" << "MistralForCausalLM";
+            << "config.json"
+            << "MistralForCausalLM";
         QTest::newRow("unsupported model_type")
             << R"({"model_type":"gpt2","hidden_size":4})" << QString() << false << "config.json"
             << "gpt2";
@@ -346,26 +358,32 @@ private slots:
             << "hidden_size";
         QTest::newRow("huge hidden_size")
             << R"({"architectures":["LlamaForCausalLM"],"hidden_size":1e30})" << QString() << false
-            << "config.json" << "hidden_size";
+            << "config.json"
+            << "hidden_size";
         QTest::newRow("yarn rope scaling")
-            << QString(kTinyConfig).replace("\"rms_norm_eps\"",
-                                            R"("rope_scaling":{"rope_type":"yarn","factor":4},)"
-                                            R"("rms_norm_eps")")
-            << QString() << false << "config.json" << "yarn";
+            << QString(kTinyConfig)
+                   .replace("\"rms_norm_eps\"", R"("rope_scaling":{"rope_type":"yarn","factor":4},)"
+                                                R"("rms_norm_eps")")
+            << QString() << false << "config.json"
+            << "yarn";
         QTest::newRow("missing tensor") << cfg << QString() << true << "model.safetensors"
                                         << "model.layers.0.mlp.down_proj.weight";
         QTest::newRow("index to a missing shard")
             << cfg << R"({"weight_map":{"model.norm.weight":"model-00002-of-00002.safetensors"}})"
-            << false << "model.safetensors.index.json" << "model-00002-of-00002.safetensors";
+            << false << "model.safetensors.index.json"
+            << "model-00002-of-00002.safetensors";
         QTest::newRow("index escaping the directory")
             << cfg << R"({"weight_map":{"model.norm.weight":"../x.safetensors"}})" << false
-            << "model.safetensors.index.json" << "../x.safetensors";
+            << "model.safetensors.index.json"
+            << "../x.safetensors";
         QTest::newRow("index with an absolute path")
             << cfg << R"({"weight_map":{"model.norm.weight":"/etc/passwd"}})" << false
-            << "model.safetensors.index.json" << "/etc/passwd";
+            << "model.safetensors.index.json"
+            << "/etc/passwd";
         QTest::newRow("index naming a tensor the shard lacks")
             << cfg << R"({"weight_map":{"model.nothing":"shard.safetensors"}})" << false
-            << "shard.safetensors" << "model.nothing";
+            << "shard.safetensors"
+            << "model.nothing";
         QTest::newRow("index without weight_map")
             << cfg << R"({"metadata":{}})" << false << "model.safetensors.index.json"
             << "weight_map";
