@@ -3,6 +3,7 @@
 #include "core/Error.h"
 #include "io/SafetensorsFile.h"
 #include "tokenizer/BpeTokenizer.h"
+#include "tokenizer/SentencePieceTokenizer.h"
 #include "util/Json.h"
 
 #include <cmath>
@@ -239,7 +240,12 @@ Model loadHfDirectory(const std::string& dir, const LoadOptions& options) {
     if (fs::is_regular_file(tokJson, ec)) {
         m.tokenizer = BpeTokenizer::fromTokenizerJson(tokJson.string());
     } else if (!options.tokenizerPath.empty()) {
-        m.tokenizer = BpeTokenizer::fromTokenizerJson(options.tokenizerPath);
+        // A tokenizer.json, or a llama2.c tokenizer.bin for converted llama2.c models.
+        const std::string& tp = options.tokenizerPath;
+        if (fs::path(tp).extension() == ".json")
+            m.tokenizer = BpeTokenizer::fromTokenizerJson(tp);
+        else
+            m.tokenizer = SentencePieceTokenizer::loadLlama2cFile(tp, c.vocabSize);
     }
     if (m.tokenizer) {
         // config.json's ids are what HF generation uses; keep the tokenizer's

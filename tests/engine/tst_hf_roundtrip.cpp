@@ -439,6 +439,17 @@ class TestHfRoundTrip : public QObject {
             QCOMPARE(h.tokenizer->encode(text, true), bin.tokenizer->encode(text, true));
             QCOMPARE(h.tokenizer->bos(), bin.tokenizer->bos());
             QCOMPARE(h.tokenizer->eos(), bin.tokenizer->eos());
+
+            // Saved again without a tokenizer, the stale tokenizer.json goes and
+            // --tokenizer tok512.bin supplies the vocabulary instead.
+            mobi::Model bare = bin;
+            bare.tokenizer.reset();
+            mobi::saveHfDirectory(bare, dir);
+            QVERIFY(!QFile::exists(QString::fromStdString(dir) + "/tokenizer.json"));
+            QVERIFY(!mobi::loadHfDirectory(dir, {}).tokenizer);
+            const mobi::Model h2 = mobi::loadHfDirectory(dir, lo);
+            QVERIFY(h2.tokenizer);
+            QCOMPARE(h2.tokenizer->encode(text, true), bin.tokenizer->encode(text, true));
         }
     }
 };
