@@ -6,8 +6,10 @@
 
 #include "tokenizer/Tokenizer.h"
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace mobi {
@@ -45,14 +47,39 @@ public:
     Mode mode() const { return mode_; }
     PreTokenizer preTokenizer() const { return pre_; }
     bool addsBos() const { return addBos_; }
+    // encode() splits user-defined tokens out of the text (llama.cpp with
+    // parse_special=false); with parseSpecial it also matches control and
+    // unknown tokens, as Hugging Face matches every added token.
+    void setParseSpecial(bool parseSpecial) { parseSpecial_ = parseSpecial; }
+    bool ignoresMerges() const { return ignoreMerges_; }
 
 private:
+    using MergePair = std::pair<std::string, std::string>;
+    void setMerges(const std::vector<MergePair>& pairs);
+    int lookup(const std::string& s) const;
+    std::string mergeKey(std::string_view left, std::string_view right) const;
+    void encodeByteLevelWord(const std::string& word, std::vector<int>& out) const;
+    void encodeSpmSegment(std::string_view text, std::vector<int>& out) const;
+    void encodeSegment(std::string_view text, std::vector<int>& out) const;
+
     BpeVocab vocab_;
     Mode mode_;
     PreTokenizer pre_;
     bool addBos_;
+    bool ignoreMerges_ = false;   // a whole word in the vocabulary is one token (Llama-3)
+    bool addPrefixSpace_ = false; // ByteLevel add_prefix_space; SpmCompatible: prepend U+2581
+    bool parseSpecial_ = false;
+    int unkId_ = -1;
+    int byteTokens_[256];         // SpmCompatible: <0xNN> ids (-1 when absent)
+    std::string byteChars_[256];  // ByteLevel: GPT-2 bytes_to_unicode
+    std::unordered_map<uint32_t, unsigned char> charBytes_; // its inverse
+    std::vector<int> userDefined_; // longest first
+    std::vector<int> controls_;    // control and unknown tokens, longest first
     std::unordered_map<std::string, int> index_;
+    // ByteLevel: (left, right) text pair -> rank, as llama.cpp's bpe_ranks.
     std::unordered_map<std::string, int> mergeRank_;
+    // SpmCompatible: (left id, right id) -> (rank, merged id), as HF's BPE.
+    std::unordered_map<uint64_t, std::pair<int, int>> idMerges_;
 };
 
 } // namespace mobi
