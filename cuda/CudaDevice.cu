@@ -1,5 +1,7 @@
 #include "CudaDevice.h"
 
+#include "CudaCheck.h"
+
 #include <cuda_runtime.h>
 
 namespace mobi::gpu {
@@ -29,15 +31,21 @@ DeviceQuery queryDevices() {
         d.ccMinor = p.minor;
         d.totalMemory = p.totalGlobalMem;
         d.multiprocessors = p.multiProcessorCount;
-        int clk = 0, bus = 0;
+        int clk = 0, bus = 0, l2 = 0;
         cudaDeviceGetAttribute(&clk, cudaDevAttrMemoryClockRate, i);
         cudaDeviceGetAttribute(&bus, cudaDevAttrGlobalMemoryBusWidth, i);
+        cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, i);
+        d.l2CacheBytes = l2;
         d.memoryClockKHz = clk;
         d.busWidthBits = bus;
         q.devices.push_back(d);
     }
     if (q.devices.empty()) q.whyNone = "CUDA devices could not be queried";
     return q;
+}
+
+void selectDevice(int index) {
+    cudaCheck(cudaSetDevice(index), "cudaSetDevice(" + std::to_string(index) + ")");
 }
 
 } // namespace mobi::gpu

@@ -14,6 +14,10 @@ struct DeviceInfo {
     int multiprocessors = 0;
     double memoryClockKHz = 0;
     int busWidthBits = 0;
+    int l2CacheBytes = 0;
+
+    // Theoretical DRAM bandwidth from clock and bus width (0 when unknown).
+    double peakBandwidthGBs() const { return 2.0 * memoryClockKHz * 1e3 * (busWidthBits / 8.0) / 1e9; }
 };
 
 struct DeviceQuery {
@@ -25,5 +29,8 @@ struct DeviceQuery {
 
 // Never throws; a machine without a GPU or driver yields an empty list.
 DeviceQuery queryDevices();
+
+// Makes `index` the current device of this thread; throws CudaError on failure.
+void selectDevice(int index);
 
 } // namespace mobi::gpu
