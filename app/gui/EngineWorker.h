@@ -1,0 +1,55 @@
+// Runs engine work (load, prefill + generation, tensor statistics) on its own
+// thread; results go back to the GUI as value structs through typed signals,
+// tagged with the job id they belong to.
+#pragma once
+
+#include "JobTracker.h"
+#include "RunRequest.h"
+#include "TensorStatistics.h"
+#include "TokenRecord.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace mobi {
+
+struct Model;
+class Transformer;
+
+using ModelPtr = std::shared_ptr<const Model>;
+
+class EngineWorker final : public QObject {
+    Q_OBJECT
+public:
+    // `jobs` is read (only its atomic cancel marks) from the worker thread.
+    explicit EngineWorker(const JobTracker* jobs, QObject* parent = nullptr);
+    ~EngineWorker() override;
+
+public slots:
+    void load(quint64 job, const QString& path);
+    void run(quint64 job, const mobi::RunRequest& request);
+    void tensorStats(quint64 job, const QString& key);
+
+signals:
+    void loadProgress(quint64 job, const QString& stage, int percent);
+    void loaded(quint64 job, mobi::ModelPtr model, double seconds);
+    void loadFailed(quint64 job, const QString& path, const QString& message);
+    void runStarted(quint64 job, int promptTokens);
+    void tokensReady(quint64 job, const mobi::TokenRecords& tokens);
+    void runFinished(quint64 job, const mobi::RunSummary& summary);
+    void runFailed(quint64 job, const QString& message);
+    void statsReady(quint64 job, const mobi::TensorStatistics& stats);
+    void statsFailed(quint64 job, const QString& message);
+
+private:
+    const JobTracker* jobs_;
+    ModelPtr model_;
+    std::unique_ptr<Transformer> transformer_;
+};
+
+} // namespace mobi
+
+Q_DECLARE_METATYPE(mobi::ModelPtr)
+Q_DECLARE_METATYPE(mobi::TokenRecords)
+Q_DECLARE_METATYPE(mobi::TensorStatistics)

@@ -1,0 +1,581 @@
+#include "MainWindow.h"
+
+#include "BudgetSlider.h"
+#include "HistogramWidget.h"
+#include "LayerBarChart.h"
+#include "LayerHeatmap.h"
+#include "ModelDocument.h"
+#include "ModelTreeModel.h"
+#include "PrecisionSource.h"
+#include "TokenChipView.h"
+#include "TokenListModel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QStatusBar>
+#include <QStyle>
+#include <QToolBar>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace mobi {
+
+namespace {
+
+constexpr int kMaxRecent = 10;
+
+// SVG icons need Qt's svg plugin; fall back to the style's icons without it.
+QIcon icon(const QString& name, QStyle::StandardPixmap fallback) {
+    QIcon i(QStringLiteral(":/icons/%1.svg").arg(name));
+    if (i.pixmap(16).isNull())
+        return QApplication::style()->standardIcon(fallback);
+    return i;
+}
+
+QString fmt(double v, int decimals = 4) {
+    return std::isfinite(v) ? QString::number(v, 'g', decimals) : QStringLiteral("-");
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ModelDocument(this)) {
+    setWindowTitle(QStringLiteral("mobiscope"));
+    setObjectName(QStringLiteral("mobiscopeMainWindow"));
+    setAcceptDrops(true);
+    setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+    buildActions();
+    buildCentral();
+    buildDocks();
+    buildToolBar();
+    buildMenus();
+    connectDocument();
+    modelStatus_ = new QLabel(doc_->describeModel(), this);
+    runStatus_ = new QLabel(this);
+    statusBar()->addWidget(modelStatus_, 1);
+    statusBar()->addPermanentWidget(runStatus_);
+    restoreSettings();
+    updateActions();
+}
+
+MainWindow::~MainWindow() { doc_->shutdown(); }
+
+void MainWindow::buildActions() {
+    openAction_ = new QAction(icon(QStringLiteral("open"), QStyle::SP_DialogOpenButton),
+                              QStringLiteral("&Open Model\u2026"), this);
+    openAction_->setShortcut(QKeySequence::Open);
+    openAction_->setToolTip(QStringLiteral("Open a llama2.c .bin, a .gguf or a Hugging Face directory (Ctrl+O)"));
+    connect(openAction_, &QAction::triggered, this, [this] {
+        QSettings s;
+        const QString dir = s.value(QStringLiteral("lastDir")).toString();
+        const QString path = QFileDialog::getOpenFileName(
+            this, QStringLiteral("Open Model"), dir,
+            QStringLiteral("Models (*.bin *.gguf *.safetensors config.json);;All files (*)"));
+        if (!path.isEmpty()) openModel(path);
+    });
+    runAction_ = new QAction(icon(QStringLiteral("run"), QStyle::SP_MediaPlay), QStringLiteral("&Run"), this);
+    runAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    runAction_->setToolTip(QStringLiteral("Prefill the prompt and generate (Ctrl+R)"));
+    connect(runAction_, &QAction::triggered, this, &MainWindow::runPrompt);
+    stopAction_ = new QAction(icon(QStringLiteral("stop"), QStyle::SP_MediaStop), QStringLiteral("&Stop"), this);
+    stopAction_->setShortcut(QKeySequence(Qt::Key_Escape));
+    stopAction_->setToolTip(QStringLiteral("Stop the run (Esc)"));
+    connect(stopAction_, &QAction::triggered, this, &MainWindow::stopRun);
+    quitAction_ = new QAction(QStringLiteral("&Quit"), this);
+    quitAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    quitAction_->setMenuRole(QAction::QuitRole);
+    connect(quitAction_, &QAction::triggered, this, &QWidget::close);
+    lightAction_ = new QAction(QStringLiteral("&Light"), this);
+    darkAction_ = new QAction(QStringLiteral("&Dark"), this);
+    for (QAction* a : {lightAction_, darkAction_}) a->setCheckable(true);
+    connect(lightAction_, &QAction::triggered, this, [this] { setTheme(Theme::Light); });
+    connect(darkAction_, &QAction::triggered, this, [this] { setTheme(Theme::Dark); });
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(QStringLiteral("&File"));
+    file->addAction(openAction_);
+    recentMenu_ = file->addMenu(QStringLiteral("Open &Recent"));
+    file->addSeparator();
+    file->addAction(quitAction_);
+    QMenu* run = menuBar()->addMenu(QStringLiteral("&Run"));
+    run->addAction(runAction_);
+    run->addAction(stopAction_);
+    viewMenu_ = menuBar()->addMenu(QStringLiteral("&View"));
+    QMenu* theme = viewMenu_->addMenu(QStringLiteral("&Theme"));
+    theme->addAction(lightAction_);
+    theme->addAction(darkAction_);
+    viewMenu_->addSeparator();
+    for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
+    QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
+    help->addAction(QStringLiteral("&About mobiscope"), this, [this] {
+        QMessageBox::about(this, QStringLiteral("About mobiscope"),
+                           QStringLiteral("<b>mobiscope</b> %1<br>Explorer and profiler for elastic "
+                                          "mixed-precision LLM inference.")
+                               .arg(QApplication::applicationVersion()));
+    });
+    rebuildRecentMenu();
+}
+
+void MainWindow::buildToolBar() {
+    QToolBar* tb = addToolBar(QStringLiteral("Main"));
+    tb->setObjectName(QStringLiteral("mainToolBar"));
+    tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    tb->addAction(openAction_);
+    tb->addAction(runAction_);
+    tb->addAction(stopAction_);
+    tb->addSeparator();
+    tb->addWidget(new QLabel(QStringLiteral(" Colour tokens by "), tb));
+    measureBox_ = new QComboBox(tb);
+    measureBox_->setObjectName(QStringLiteral("measureCombo"));
+    for (TokenMeasure m : {TokenMeasure::LogProb, TokenMeasure::Entropy, TokenMeasure::LevelBits,
+                           TokenMeasure::RouterScore})
+        measureBox_->addItem(tokenMeasureName(m), static_cast<int>(m));
+    tb->addWidget(measureBox_);
+    connect(measureBox_, &QComboBox::currentIndexChanged, this, [this] {
+        doc_->tokens()->setMeasure(static_cast<TokenMeasure>(measureBox_->currentData().toInt()));
+    });
+    tb->addWidget(new QLabel(QStringLiteral("  Layers by "), tb));
+    layerMeasureBox_ = new QComboBox(tb);
+    for (LayerMeasure m : {LayerMeasure::RelativeChange, LayerMeasure::HiddenRms, LayerMeasure::Level})
+        layerMeasureBox_->addItem(layerMeasureName(m), static_cast<int>(m));
+    tb->addWidget(layerMeasureBox_);
+    connect(layerMeasureBox_, &QComboBox::currentIndexChanged, this, [this] {
+        const auto m = static_cast<LayerMeasure>(layerMeasureBox_->currentData().toInt());
+        chart_->setMeasure(m);
+        heatmap_->setMeasure(m);
+    });
+    tb->addSeparator();
+    budget_ = new BudgetSlider(tb);
+    budget_->setSource(doc_->precisionSource());
+    tb->addWidget(budget_);
+    refreshMeasureItems();
+}
+
+void MainWindow::refreshMeasureItems() {
+    // Measures without data (levels, router scores) stay listed but greyed, with the reason.
+    auto* model = qobject_cast<QStandardItemModel*>(measureBox_->model());
+    const PrecisionSource* src = doc_->precisionSource();
+    for (int i = 0; i < measureBox_->count(); ++i) {
+        const auto m = static_cast<TokenMeasure>(measureBox_->itemData(i).toInt());
+        QStandardItem* item = model->item(i);
+        const bool on = tokenMeasureAvailable(m, src);
+        item->setEnabled(on);
+        item->setToolTip(on ? QString() : src->unavailableReason());
+    }
+    if (layerMeasureBox_) {
+        auto* lm = qobject_cast<QStandardItemModel*>(layerMeasureBox_->model());
+        QStandardItem* level = lm->item(2);
+        level->setEnabled(src->hasLevels());
+        level->setToolTip(src->hasLevels() ? QString() : src->unavailableReason());
+    }
+}
+
+void MainWindow::buildCentral() {
+    auto* central = new QWidget(this);
+    auto* v = new QVBoxLayout(central);
+    v->setContentsMargins(6, 6, 6, 6);
+    auto* row = new QHBoxLayout;
+    prompt_ = new QPlainTextEdit(central);
+    prompt_->setObjectName(QStringLiteral("promptEdit"));
+    prompt_->setPlaceholderText(QStringLiteral("Prompt (empty: start from BOS)"));
+    prompt_->setFixedHeight(prompt_->fontMetrics().lineSpacing() * 3 + 14);
+    prompt_->setTabChangesFocus(true);
+    row->addWidget(prompt_, 1);
+    auto* params = new QVBoxLayout;
+    auto* line1 = new QHBoxLayout;
+    runButton_ = new QPushButton(runAction_->icon(), QStringLiteral("Run"), central);
+    stopButton_ = new QPushButton(stopAction_->icon(), QStringLiteral("Stop"), central);
+    connect(runButton_, &QPushButton::clicked, runAction_, &QAction::trigger);
+    connect(stopButton_, &QPushButton::clicked, stopAction_, &QAction::trigger);
+    line1->addWidget(runButton_);
+    line1->addWidget(stopButton_);
+    params->addLayout(line1);
+    auto* line2 = new QHBoxLayout;
+    maxTokens_ = new QSpinBox(central);
+    maxTokens_->setRange(1, 1 << 20);
+    maxTokens_->setValue(128);
+    maxTokens_->setPrefix(QStringLiteral("new tokens "));
+    temperature_ = new QDoubleSpinBox(central);
+    temperature_->setRange(0, 5);
+    temperature_->setSingleStep(0.1);
+    temperature_->setValue(0.8);
+    temperature_->setPrefix(QStringLiteral("temp "));
+    temperature_->setToolTip(QStringLiteral("0 = greedy"));
+    seed_ = new QSpinBox(central);
+    seed_->setRange(1, 1 << 30);
+    seed_->setValue(42);
+    seed_->setPrefix(QStringLiteral("seed "));
+    line2->addWidget(maxTokens_);
+    line2->addWidget(temperature_);
+    line2->addWidget(seed_);
+    params->addLayout(line2);
+    row->addLayout(params);
+    v->addLayout(row);
+    chips_ = new TokenChipView(central);
+    chips_->setObjectName(QStringLiteral("tokenChips"));
+    chips_->setModel(doc_->tokens());
+    v->addWidget(chips_, 1);
+    tokenDetails_ = new QLabel(central);
+    tokenDetails_->setTextFormat(Qt::RichText);
+    tokenDetails_->setWordWrap(true);
+    tokenDetails_->setMinimumHeight(tokenDetails_->fontMetrics().lineSpacing() * 2);
+    tokenDetails_->setText(QStringLiteral("Hover a token for details; click to select it."));
+    v->addWidget(tokenDetails_);
+    setCentralWidget(central);
+    connect(chips_, &TokenChipView::tokenSelected, this, &MainWindow::onTokenSelected);
+    connect(chips_, &TokenChipView::tokenHovered, this, [this](int row) {
+        const int show = row >= 0 ? row : chips_->selectedToken();
+        tokenDetails_->setText(show >= 0 ? doc_->tokens()->describe(show).replace(QStringLiteral("<br>"), QStringLiteral(" &nbsp;|&nbsp; "))
+                                         : QStringLiteral("Hover a token for details; click to select it."));
+    });
+}
+
+void MainWindow::buildDocks() {
+    // Model inspector: tree, statistics, histogram.
+    auto* inspector = new QSplitter(Qt::Vertical, this);
+    tree_ = new QTreeView(inspector);
+    tree_->setObjectName(QStringLiteral("modelTree"));
+    tree_->setModel(doc_->tree());
+    tree_->setUniformRowHeights(true);
+    tree_->setAlternatingRowColors(true);
+    tree_->header()->setStretchLastSection(false);
+    tree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    statsLabel_ = new QLabel(QStringLiteral("Select a tensor"), inspector);
+    statsLabel_->setTextFormat(Qt::RichText);
+    statsLabel_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    statsLabel_->setMargin(4);
+    statsLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    histogram_ = new HistogramWidget(inspector);
+    inspector->addWidget(tree_);
+    inspector->addWidget(statsLabel_);
+    inspector->addWidget(histogram_);
+    inspector->setStretchFactor(0, 3);
+    inspector->setStretchFactor(2, 2);
+    connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex& current) {
+                const QString key = current.siblingAtColumn(0).data(ModelTreeModel::TensorKeyRole).toString();
+                if (key.isEmpty()) return;
+                statsLabel_->setText(QStringLiteral("<b>%1</b><br>computing\u2026").arg(key));
+                doc_->requestTensorStats(key);
+            });
+    auto* modelDock = new QDockWidget(QStringLiteral("Model"), this);
+    modelDock->setObjectName(QStringLiteral("modelDock"));
+    modelDock->setWidget(inspector);
+    addDockWidget(Qt::LeftDockWidgetArea, modelDock);
+
+    chart_ = new LayerBarChart(this);
+    chart_->setModel(doc_->tokens());
+    auto* layerDock = new QDockWidget(QStringLiteral("Per layer"), this);
+    layerDock->setObjectName(QStringLiteral("layerDock"));
+    layerDock->setWidget(chart_);
+    addDockWidget(Qt::RightDockWidgetArea, layerDock);
+
+    heatmap_ = new LayerHeatmap(this);
+    heatmap_->setModel(doc_->tokens());
+    auto* heatDock = new QDockWidget(QStringLiteral("Token x layer"), this);
+    heatDock->setObjectName(QStringLiteral("heatmapDock"));
+    heatDock->setWidget(heatmap_);
+    addDockWidget(Qt::BottomDockWidgetArea, heatDock);
+    connect(heatmap_, &LayerHeatmap::tokenSelected, chips_, &TokenChipView::setSelectedToken);
+    resizeDocks({modelDock, layerDock}, {420, 380}, Qt::Horizontal);
+    resizeDocks({heatDock}, {230}, Qt::Vertical);
+}
+
+void MainWindow::connectDocument() {
+    connect(doc_, &ModelDocument::loadStarted, this, [this](const QString& path) {
+        if (!progress_) {
+            progress_ = new QProgressDialog(this);
+            progress_->setWindowTitle(QStringLiteral("Opening model"));
+            progress_->setMinimumDuration(400); // fast loads never flash a dialog
+            progress_->setAutoClose(false);
+            progress_->setAutoReset(false);
+            connect(progress_, &QProgressDialog::canceled, doc_, &ModelDocument::cancelLoad);
+        }
+        progress_->setLabelText(QStringLiteral("Opening %1").arg(QFileInfo(path).fileName()));
+        progress_->setRange(0, 100);
+        progress_->setValue(0);
+        statusBar()->showMessage(QStringLiteral("Opening %1\u2026").arg(path));
+    });
+    connect(doc_, &ModelDocument::loadProgress, this, [this](const QString& stage, int pct) {
+        if (progress_) {
+            progress_->setLabelText(stage);
+            progress_->setValue(pct);
+        }
+    });
+    connect(doc_, &ModelDocument::loaded, this, &MainWindow::onLoaded);
+    connect(doc_, &ModelDocument::loadFailed, this, [this](const QString& path, const QString& message) {
+        if (progress_) progress_->reset();
+        statusBar()->clearMessage();
+        startupPending_ = false;
+        showError(QStringLiteral("Could not open the model"), message, path);
+    });
+    connect(doc_, &ModelDocument::busyChanged, this, [this] {
+        if (progress_ && !doc_->isLoading()) progress_->reset();
+        updateActions();
+    });
+    connect(doc_, &ModelDocument::runStarted, this, [this] {
+        runStatus_->setText(QStringLiteral("running\u2026"));
+        chips_->setSelectedToken(-1);
+        chart_->setSelectedToken(-1);
+        heatmap_->setSelectedToken(-1);
+    });
+    connect(doc_, &ModelDocument::runProgress, this, [this](int generated) {
+        runStatus_->setText(QStringLiteral("generating: %1 tokens").arg(generated));
+    });
+    connect(doc_, &ModelDocument::runFinished, this, &MainWindow::onRunFinished);
+    connect(doc_, &ModelDocument::runFailed, this, [this](const QString& message) {
+        runStatus_->setText(QStringLiteral("run failed"));
+        showError(QStringLiteral("The run failed"), message, QString());
+    });
+    connect(doc_, &ModelDocument::tensorStatsReady, this, &MainWindow::showStatistics);
+}
+
+void MainWindow::applyStartupOptions(const StartupOptions& o) {
+    startup_ = o;
+    if (!o.prompt.isNull()) prompt_->setPlainText(o.prompt);
+    if (o.maxNewTokens > 0) maxTokens_->setValue(o.maxNewTokens);
+    if (o.temperature >= 0) temperature_->setValue(o.temperature);
+    if (!o.model.isEmpty()) {
+        startupPending_ = true;
+        openModel(o.model);
+    }
+}
+
+void MainWindow::openModel(const QString& path) {
+    if (path.isEmpty()) return;
+    QSettings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
+    doc_->open(QFileInfo(path).absoluteFilePath());
+}
+
+void MainWindow::onLoaded(const QString& path, double seconds) {
+    if (progress_) progress_->reset();
+    addRecent(path);
+    setWindowTitle(QStringLiteral("%1 \u2014 mobiscope").arg(QFileInfo(path).fileName()));
+    modelStatus_->setText(doc_->describeModel());
+    statusBar()->showMessage(QStringLiteral("Opened in %1 s").arg(seconds, 0, 'f', 2), 4000);
+    tree_->expandToDepth(0);
+    tree_->resizeColumnToContents(1);
+    tree_->resizeColumnToContents(2);
+    tree_->resizeColumnToContents(3);
+    budget_->setSource(doc_->precisionSource());
+    refreshMeasureItems();
+    histogram_->clear();
+    statsLabel_->setText(QStringLiteral("Select a tensor"));
+    if (startupPending_) {
+        if (!startup_.tensor.isEmpty()) {
+            const QModelIndex idx = doc_->tree()->indexForKey(startup_.tensor);
+            if (idx.isValid()) {
+                tree_->scrollTo(idx);
+                tree_->setCurrentIndex(idx);
+            }
+        }
+        if (startup_.run) runPrompt();
+        else startupPending_ = false;
+    }
+}
+
+RunRequest MainWindow::currentRequest() const {
+    RunRequest r;
+    r.prompt = prompt_->toPlainText();
+    r.maxNewTokens = maxTokens_->value();
+    r.temperature = static_cast<float>(temperature_->value());
+    r.seed = static_cast<uint64_t>(seed_->value());
+    return r;
+}
+
+void MainWindow::runPrompt() {
+    if (!doc_->model() || doc_->isLoading()) return;
+    doc_->run(currentRequest());
+}
+
+void MainWindow::stopRun() {
+    if (progress_ && doc_->isLoading()) progress_->cancel();
+    doc_->stop();
+}
+
+void MainWindow::onRunFinished(const RunSummary& s) {
+    runStatus_->setText(QStringLiteral("%1 prompt + %2 generated tokens, prefill %3 ms, %4 tok/s (%5)")
+                            .arg(s.promptTokens)
+                            .arg(s.generatedTokens)
+                            .arg(s.prefillSeconds * 1000, 0, 'f', 1)
+                            .arg(s.tokensPerSecond(), 0, 'f', 0)
+                            .arg(s.stopReason));
+    chart_->update();
+    heatmap_->update();
+    if (startupPending_) {
+        startupPending_ = false;
+        if (startup_.selectToken >= 0)
+            chips_->setSelectedToken(std::min(startup_.selectToken, chips_->chipCount() - 1));
+    }
+}
+
+void MainWindow::onTokenSelected(int row) {
+    chart_->setSelectedToken(row);
+    heatmap_->setSelectedToken(row);
+    if (row >= 0)
+        tokenDetails_->setText(doc_->tokens()->describe(row).replace(QStringLiteral("<br>"),
+                                                                     QStringLiteral(" &nbsp;|&nbsp; ")));
+}
+
+void MainWindow::showStatistics(const TensorStatistics& s) {
+    histogram_->setStatistics(s);
+    statsLabel_->setText(
+        QStringLiteral("<b>%1</b> &nbsp; %2 values<table cellspacing=0 cellpadding=1>"
+                       "<tr><td>min</td><td align=right>&nbsp;%3</td><td>&nbsp;&nbsp;max</td><td align=right>&nbsp;%4</td></tr>"
+                       "<tr><td>mean</td><td align=right>&nbsp;%5</td><td>&nbsp;&nbsp;std</td><td align=right>&nbsp;%6</td></tr>"
+                       "<tr><td>abs-max</td><td align=right>&nbsp;%7</td><td>&nbsp;&nbsp;&gt;6\u03c3</td><td align=right>&nbsp;%8%</td></tr>"
+                       "</table>")
+            .arg(s.key)
+            .arg(s.count)
+            .arg(fmt(s.min), fmt(s.max), fmt(s.mean), fmt(s.stddev), fmt(s.absMax))
+            .arg(s.outlierFraction * 100, 0, 'g', 3));
+}
+
+void MainWindow::updateActions() {
+    const bool haveModel = doc_->model() != nullptr;
+    const bool busy = doc_->isLoading();
+    runAction_->setEnabled(haveModel && !busy);
+    stopAction_->setEnabled(doc_->isRunning() || busy);
+    runButton_->setEnabled(runAction_->isEnabled());
+    stopButton_->setEnabled(stopAction_->isEnabled());
+    if (!doc_->isRunning() && !busy && runStatus_ && runStatus_->text() == QStringLiteral("running\u2026"))
+        runStatus_->clear();
+}
+
+void MainWindow::showError(const QString& title, const QString& message, const QString& path) {
+    // Non-blocking (open(), not exec()): the app keeps running and tests can find and close it.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("errorBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton* another = box->addButton(QStringLiteral("Open Another\u2026"), QMessageBox::ActionRole);
+    QPushButton* forget = nullptr;
+    if (!path.isEmpty() && recentFiles().contains(path))
+        forget = box->addButton(QStringLiteral("Remove from Recent"), QMessageBox::ActionRole);
+    box->addButton(QMessageBox::Close);
+    connect(box, &QMessageBox::buttonClicked, this, [this, another, forget, path](QAbstractButton* b) {
+        if (b == forget) removeRecent(path);
+        else if (b == another) QMetaObject::invokeMethod(openAction_, &QAction::trigger, Qt::QueuedConnection);
+    });
+    box->open();
+    emit errorShown(message);
+}
+
+QStringList MainWindow::recentFiles() const {
+    return QSettings().value(QStringLiteral("recentFiles")).toStringList();
+}
+
+void MainWindow::addRecent(const QString& path) {
+    QStringList list = recentFiles();
+    list.removeAll(path);
+    list.prepend(path);
+    while (list.size() > kMaxRecent) list.removeLast();
+    QSettings().setValue(QStringLiteral("recentFiles"), list);
+    rebuildRecentMenu();
+}
+
+void MainWindow::removeRecent(const QString& path) {
+    QStringList list = recentFiles();
+    list.removeAll(path);
+    QSettings().setValue(QStringLiteral("recentFiles"), list);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    if (!recentMenu_) return;
+    recentMenu_->clear();
+    const QStringList list = recentFiles();
+    for (int i = 0; i < list.size(); ++i) {
+        QAction* a = recentMenu_->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(list[i]));
+        connect(a, &QAction::triggered, this, [this, p = list[i]] { openModel(p); });
+    }
+    if (!list.isEmpty()) {
+        recentMenu_->addSeparator();
+        recentMenu_->addAction(QStringLiteral("Clear"), this, [this] {
+            QSettings().remove(QStringLiteral("recentFiles"));
+            rebuildRecentMenu();
+        });
+    }
+    recentMenu_->setEnabled(!list.isEmpty());
+}
+
+void MainWindow::setTheme(Theme t) {
+    theme_ = t;
+    applyTheme(t);
+    lightAction_->setChecked(t == Theme::Light);
+    darkAction_->setChecked(t == Theme::Dark);
+}
+
+void MainWindow::restoreSettings() {
+    QSettings s;
+    if (!restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray())) resize(1580, 960);
+    restoreState(s.value(QStringLiteral("windowState")).toByteArray());
+    const TokenMeasure m = tokenMeasureFromKey(s.value(QStringLiteral("tokenMeasure")).toString(),
+                                               TokenMeasure::LogProb);
+    const int mi = measureBox_->findData(static_cast<int>(m));
+    if (mi >= 0 && tokenMeasureAvailable(m, doc_->precisionSource())) measureBox_->setCurrentIndex(mi);
+    const LayerMeasure lm = layerMeasureFromKey(s.value(QStringLiteral("layerMeasure")).toString(),
+                                                LayerMeasure::RelativeChange);
+    const int li = layerMeasureBox_->findData(static_cast<int>(lm));
+    if (li >= 0 && lm != LayerMeasure::Level) layerMeasureBox_->setCurrentIndex(li);
+    prompt_->setPlainText(s.value(QStringLiteral("prompt"), QStringLiteral("Once upon a time")).toString());
+    maxTokens_->setValue(s.value(QStringLiteral("maxNewTokens"), 128).toInt());
+    temperature_->setValue(s.value(QStringLiteral("temperature"), 0.8).toDouble());
+    seed_->setValue(s.value(QStringLiteral("seed"), 42).toInt());
+    setTheme(themeFromKey(s.value(QStringLiteral("theme")).toString()));
+}
+
+void MainWindow::saveSettings() const {
+    QSettings s;
+    s.setValue(QStringLiteral("geometry"), saveGeometry());
+    s.setValue(QStringLiteral("windowState"), saveState());
+    s.setValue(QStringLiteral("tokenMeasure"), tokenMeasureKey(doc_->tokens()->measure()));
+    s.setValue(QStringLiteral("layerMeasure"), layerMeasureKey(chart_->measure()));
+    s.setValue(QStringLiteral("prompt"), prompt_->toPlainText());
+    s.setValue(QStringLiteral("maxNewTokens"), maxTokens_->value());
+    s.setValue(QStringLiteral("temperature"), temperature_->value());
+    s.setValue(QStringLiteral("seed"), seed_->value());
+    s.setValue(QStringLiteral("theme"), themeKey(theme_));
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    saveSettings();
+    // Cancels the run and joins the engine thread: returns after the current token at most.
+    doc_->shutdown();
+    e->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (e->mimeData()->hasUrls() && e->mimeData()->urls().first().isLocalFile()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    const QList<QUrl> urls = e->mimeData()->urls();
+    if (!urls.isEmpty() && urls.first().isLocalFile()) {
+        openModel(urls.first().toLocalFile());
+        e->acceptProposedAction();
+    }
+}
+
+} // namespace mobi

@@ -1,0 +1,123 @@
+// The mobiscope main window: menus, toolbar, docks, and the wiring between the
+// model document and the views (linked token selection, measures, settings).
+#pragma once
+
+#include "StartupOptions.h"
+#include "Theme.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QProgressDialog;
+class QPushButton;
+class QSpinBox;
+class QTreeView;
+
+namespace mobi {
+
+class BudgetSlider;
+class HistogramWidget;
+class LayerBarChart;
+class LayerHeatmap;
+class ModelDocument;
+class TokenChipView;
+struct RunRequest;
+struct RunSummary;
+struct TensorStatistics;
+
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    void applyStartupOptions(const StartupOptions& options);
+    void openModel(const QString& path);
+    void runPrompt();
+    void stopRun();
+    void setTheme(Theme t);
+
+    // For tests and automation.
+    ModelDocument* document() const { return doc_; }
+    TokenChipView* chipView() const { return chips_; }
+    LayerHeatmap* heatmap() const { return heatmap_; }
+    LayerBarChart* layerChart() const { return chart_; }
+    HistogramWidget* histogram() const { return histogram_; }
+    QTreeView* modelTree() const { return tree_; }
+    QComboBox* measureCombo() const { return measureBox_; }
+    BudgetSlider* budgetSlider() const { return budget_; }
+    QPlainTextEdit* promptEdit() const { return prompt_; }
+    QSpinBox* maxTokensSpin() const { return maxTokens_; }
+    QDoubleSpinBox* temperatureSpin() const { return temperature_; }
+    QStringList recentFiles() const;
+
+signals:
+    void errorShown(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
+
+private:
+    void buildActions();
+    void buildMenus();
+    void buildToolBar();
+    void buildCentral();
+    void buildDocks();
+    void connectDocument();
+    void restoreSettings();
+    void saveSettings() const;
+    void addRecent(const QString& path);
+    void removeRecent(const QString& path);
+    void rebuildRecentMenu();
+    void showError(const QString& title, const QString& message, const QString& path);
+    void updateActions();
+    void onLoaded(const QString& path, double seconds);
+    void onRunFinished(const RunSummary& s);
+    void onTokenSelected(int row);
+    void showStatistics(const TensorStatistics& s);
+    void refreshMeasureItems();
+    RunRequest currentRequest() const;
+
+    ModelDocument* doc_;
+    StartupOptions startup_;
+    bool startupPending_ = false;
+    Theme theme_ = Theme::Light;
+
+    QAction* openAction_ = nullptr;
+    QAction* runAction_ = nullptr;
+    QAction* stopAction_ = nullptr;
+    QAction* quitAction_ = nullptr;
+    QAction* lightAction_ = nullptr;
+    QAction* darkAction_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+
+    QComboBox* measureBox_ = nullptr;
+    QComboBox* layerMeasureBox_ = nullptr;
+    BudgetSlider* budget_ = nullptr;
+    QPlainTextEdit* prompt_ = nullptr;
+    QSpinBox* maxTokens_ = nullptr;
+    QDoubleSpinBox* temperature_ = nullptr;
+    QSpinBox* seed_ = nullptr;
+    QPushButton* runButton_ = nullptr;
+    QPushButton* stopButton_ = nullptr;
+    TokenChipView* chips_ = nullptr;
+    QLabel* tokenDetails_ = nullptr;
+    QTreeView* tree_ = nullptr;
+    QLabel* statsLabel_ = nullptr;
+    HistogramWidget* histogram_ = nullptr;
+    LayerBarChart* chart_ = nullptr;
+    LayerHeatmap* heatmap_ = nullptr;
+    QLabel* modelStatus_ = nullptr;
+    QLabel* runStatus_ = nullptr;
+    QProgressDialog* progress_ = nullptr;
+};
+
+} // namespace mobi

@@ -1,0 +1,146 @@
+#include "ModelDocument.h"
+
+#include "ModelTreeModel.h"
+#include "PrecisionSource.h"
+#include "TokenListModel.h"
+
+#include "model/Model.h"
+
+#include <QFileInfo>
+#include <QLocale>
+
+namespace mobi {
+
+ModelDocument::ModelDocument(QObject* parent)
+    : Document(parent), tree_(new ModelTreeModel(this)), tokens_(new TokenListModel(this)),
+      source_(std::make_unique<FullPrecisionSource>()) {
+    qRegisterMetaType<ModelPtr>();
+    qRegisterMetaType<TokenRecords>();
+    qRegisterMetaType<TensorStatistics>();
+    qRegisterMetaType<RunRequest>();
+    qRegisterMetaType<RunSummary>();
+    tokens_->setPrecisionSource(source_.get());
+    thread_.setObjectName(QStringLiteral("mobiscope engine"));
+    worker_ = new EngineWorker(&jobs_);
+    worker_->moveToThread(&thread_);
+    connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+
+    connect(worker_, &EngineWorker::loadProgress, this, [this](quint64 job, const QString& stage, int pct) {
+        if (jobs_.isCurrent(JobKind::Load, job)) emit loadProgress(stage, pct);
+    });
+    connect(worker_, &EngineWorker::loaded, this, [this](quint64 job, ModelPtr model, double seconds) {
+        if (!jobs_.isCurrent(JobKind::Load, job)) return;
+        loading_ = false;
+        model_ = std::move(model);
+        path_ = QString::fromStdString(model_->path);
+        tokens_->clear();
+        tokens_->setVocabSize(model_->config.vocabSize);
+        tree_->setRoot(ModelTreeModel::buildTree(*model_));
+        emit loaded(path_, seconds);
+        emit busyChanged();
+    });
+    connect(worker_, &EngineWorker::loadFailed, this,
+            [this](quint64 job, const QString& path, const QString& message) {
+                if (!jobs_.isCurrent(JobKind::Load, job)) return;
+                loading_ = false;
+                emit loadFailed(path, message);
+                emit busyChanged();
+            });
+    connect(worker_, &EngineWorker::tokensReady, this, [this](quint64 job, const TokenRecords& t) {
+        if (!jobs_.isCurrent(JobKind::Run, job)) return;
+        tokens_->append(t);
+        emit runProgress(tokens_->rowCount() - summary_.promptTokens);
+    });
+    connect(worker_, &EngineWorker::runStarted, this, [this](quint64 job, int promptTokens) {
+        if (jobs_.isCurrent(JobKind::Run, job)) summary_.promptTokens = promptTokens;
+    });
+    connect(worker_, &EngineWorker::runFinished, this, [this](quint64 job, const RunSummary& s) {
+        // A stopped run still reports what it did; only superseded runs are dropped.
+        if (job != jobs_.current(JobKind::Run)) return;
+        running_ = false;
+        summary_ = s;
+        emit runFinished(s);
+        emit busyChanged();
+    });
+    connect(worker_, &EngineWorker::runFailed, this, [this](quint64 job, const QString& message) {
+        if (job != jobs_.current(JobKind::Run)) return;
+        running_ = false;
+        emit runFailed(message);
+        emit busyChanged();
+    });
+    connect(worker_, &EngineWorker::statsReady, this, [this](quint64 job, const TensorStatistics& s) {
+        if (jobs_.isCurrent(JobKind::Stats, job)) emit tensorStatsReady(s);
+    });
+    thread_.start();
+}
+
+ModelDocument::~ModelDocument() { shutdown(); }
+
+void ModelDocument::shutdown() {
+    if (shutDown_) return;
+    shutDown_ = true;
+    jobs_.cancelAll();
+    thread_.quit();
+    thread_.wait();
+}
+
+void ModelDocument::post(std::function<void()> call) {
+    if (shutDown_) return;
+    QMetaObject::invokeMethod(worker_, std::move(call), Qt::QueuedConnection);
+}
+
+QString ModelDocument::describeModel() const {
+    if (!model_) return QStringLiteral("No model");
+    const ModelConfig& c = model_->config;
+    return QStringLiteral("%1 \u2014 %2, %3 params, %4 layers, dim %5, vocab %6")
+        .arg(QFileInfo(path_).fileName(), QString::fromStdString(model_->format),
+             QLocale::system().formattedDataSize(static_cast<qint64>(model_->parameterCount()), 1,
+                                                 QLocale::DataSizeSIFormat)
+                 .remove(QLatin1Char('B')),
+             QString::number(c.nLayers), QString::number(c.dim), QString::number(c.vocabSize));
+}
+
+void ModelDocument::open(const QString& path) {
+    // A new model supersedes whatever ran on the old one.
+    jobs_.cancel(JobKind::Run);
+    jobs_.cancel(JobKind::Stats);
+    if (running_) {
+        running_ = false;
+        summary_.stopReason = QStringLiteral("stopped");
+    }
+    const quint64 job = jobs_.start(JobKind::Load);
+    loading_ = true;
+    emit loadStarted(path);
+    emit busyChanged();
+    post([w = worker_, job, path] { w->load(job, path); });
+}
+
+void ModelDocument::cancelLoad() {
+    if (!loading_) return;
+    jobs_.cancel(JobKind::Load);
+    loading_ = false;
+    emit busyChanged();
+}
+
+void ModelDocument::run(const RunRequest& request) {
+    if (!model_ || loading_) return;
+    const quint64 job = jobs_.start(JobKind::Run);
+    running_ = true;
+    summary_ = RunSummary{};
+    tokens_->clear();
+    emit runStarted();
+    emit busyChanged();
+    post([w = worker_, job, request] { w->run(job, request); });
+}
+
+void ModelDocument::stop() {
+    if (running_) jobs_.cancel(JobKind::Run);
+}
+
+void ModelDocument::requestTensorStats(const QString& key) {
+    if (!model_ || key.isEmpty()) return;
+    const quint64 job = jobs_.start(JobKind::Stats);
+    post([w = worker_, job, key] { w->tensorStats(job, key); });
+}
+
+} // namespace mobi

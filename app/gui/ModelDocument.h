@@ -1,0 +1,76 @@
+// An opened model and its current run: owns the engine worker thread, the
+// item models the views show, and the precision source.
+#pragma once
+
+#include "Document.h"
+#include "EngineWorker.h"
+#include "JobTracker.h"
+#include "RunRequest.h"
+
+#include <QThread>
+
+#include <memory>
+
+namespace mobi {
+
+class ModelTreeModel;
+class PrecisionSource;
+class TokenListModel;
+
+class ModelDocument final : public Document {
+    Q_OBJECT
+public:
+    explicit ModelDocument(QObject* parent = nullptr);
+    ~ModelDocument() override;
+
+    DocumentKind kind() const override { return DocumentKind::Model; }
+    QString path() const override { return path_; }
+    void shutdown() override;
+
+    const ModelPtr& model() const { return model_; }
+    bool isLoading() const { return loading_; }
+    bool isRunning() const { return running_; }
+    ModelTreeModel* tree() const { return tree_; }
+    TokenListModel* tokens() const { return tokens_; }
+    PrecisionSource* precisionSource() const { return source_.get(); }
+    const RunSummary& lastSummary() const { return summary_; }
+    QString describeModel() const;
+
+public slots:
+    void open(const QString& path);
+    void cancelLoad();
+    void run(const mobi::RunRequest& request);
+    void stop();
+    void requestTensorStats(const QString& key);
+
+signals:
+    void loadStarted(const QString& path);
+    void loadProgress(const QString& stage, int percent);
+    void loaded(const QString& path, double seconds);
+    void loadFailed(const QString& path, const QString& message);
+    void runStarted();
+    void runProgress(int generated);
+    void runFinished(const mobi::RunSummary& summary);
+    void runFailed(const QString& message);
+    void tensorStatsReady(const mobi::TensorStatistics& stats);
+    void busyChanged();
+
+private:
+    // Queued calls into the worker thread.
+    void post(std::function<void()> call);
+
+    JobTracker jobs_;
+    QThread thread_;
+    EngineWorker* worker_ = nullptr;
+    QString path_;
+    ModelPtr model_;
+    ModelTreeModel* tree_;
+    TokenListModel* tokens_;
+    std::unique_ptr<PrecisionSource> source_;
+    RunSummary summary_;
+    bool loading_ = false;
+    bool running_ = false;
+    bool shutDown_ = false;
+};
+
+} // namespace mobi

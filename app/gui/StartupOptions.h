@@ -1,0 +1,19 @@
+// What the command line asks the window to do once the model is open
+// (used for demos and screenshots: `mobiscope MODEL --prompt "..." --run`).
+#pragma once
+
+#include <QString>
+
+namespace mobi {
+
+struct StartupOptions {
+    QString model;
+    QString prompt;
+    bool run = false;
+    int maxNewTokens = -1;   // -1: keep the saved setting
+    double temperature = -1; // <0: keep the saved setting
+    int selectToken = -1;    // token to select when the run ends
+    QString tensor;          // tensor key to select in the inspector
+};
+
+} // namespace mobi

@@ -1,0 +1,49 @@
+// mobiscope: the desktop app. `mobiscope [MODEL] [--prompt TEXT] [--run] ...`
+#include "MainWindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("mobiscope"));
+    QApplication::setApplicationName(QStringLiteral("mobiscope"));
+    QApplication::setApplicationVersion(QStringLiteral(MOBISCOPE_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/mobiscope.svg")));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Explorer and profiler for elastic mixed-precision LLM inference."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("model"),
+                                 QStringLiteral("Model to open: llama2.c .bin, .gguf or a Hugging Face directory."));
+    const QCommandLineOption prompt(QStringLiteral("prompt"), QStringLiteral("Prompt text."), QStringLiteral("text"));
+    const QCommandLineOption run(QStringLiteral("run"), QStringLiteral("Run the prompt once the model is open."));
+    const QCommandLineOption tokens({QStringLiteral("n"), QStringLiteral("tokens")},
+                                    QStringLiteral("Tokens to generate."), QStringLiteral("n"));
+    const QCommandLineOption temp(QStringLiteral("temp"), QStringLiteral("Sampling temperature (0 = greedy)."),
+                                  QStringLiteral("t"));
+    const QCommandLineOption select(QStringLiteral("select-token"),
+                                    QStringLiteral("Token to select after the run."), QStringLiteral("index"));
+    const QCommandLineOption tensor(QStringLiteral("tensor"),
+                                    QStringLiteral("Tensor to show in the inspector, e.g. layers.0.attention.wq."),
+                                    QStringLiteral("key"));
+    const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light or dark."), QStringLiteral("name"));
+    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme});
+    parser.process(app);
+
+    mobi::MainWindow w;
+    if (parser.isSet(theme)) w.setTheme(mobi::themeFromKey(parser.value(theme)));
+    mobi::StartupOptions o;
+    if (!parser.positionalArguments().isEmpty()) o.model = parser.positionalArguments().first();
+    if (parser.isSet(prompt)) o.prompt = parser.value(prompt);
+    o.run = parser.isSet(run);
+    if (parser.isSet(tokens)) o.maxNewTokens = parser.value(tokens).toInt();
+    if (parser.isSet(temp)) o.temperature = parser.value(temp).toDouble();
+    if (parser.isSet(select)) o.selectToken = parser.value(select).toInt();
+    if (parser.isSet(tensor)) o.tensor = parser.value(tensor);
+    w.show();
+    w.applyStartupOptions(o);
+    return app.exec();
+}

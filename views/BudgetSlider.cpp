@@ -1,0 +1,66 @@
+#include "BudgetSlider.h"
+
+#include "PrecisionSource.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSlider>
+
+namespace mobi {
+
+namespace {
+constexpr int kSteps = 100; // slider resolution over [minBudget, maxBudget]
+}
+
+BudgetSlider::BudgetSlider(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(6, 0, 6, 0);
+    auto* title = new QLabel(QStringLiteral("Budget"), this);
+    slider_ = new QSlider(Qt::Horizontal, this);
+    slider_->setRange(0, kSteps);
+    slider_->setMinimumWidth(140);
+    label_ = new QLabel(this);
+    label_->setMinimumWidth(label_->fontMetrics().horizontalAdvance(QStringLiteral("00.00 bits")));
+    layout->addWidget(title);
+    layout->addWidget(slider_);
+    layout->addWidget(label_);
+    connect(slider_, &QSlider::valueChanged, this, [this] {
+        if (!source_ || !source_->hasLevels()) return;
+        source_->setBudget(budget());
+        label_->setText(QStringLiteral("%1 bits").arg(budget(), 0, 'f', 2));
+        emit budgetChanged(budget());
+    });
+    refresh();
+}
+
+void BudgetSlider::setSource(PrecisionSource* source) {
+    source_ = source;
+    refresh();
+}
+
+double BudgetSlider::budget() const {
+    if (!source_ || !source_->hasLevels()) return source_ ? source_->budget() : 0;
+    const double lo = source_->minBudget(), hi = source_->maxBudget();
+    return lo + (hi - lo) * slider_->value() / kSteps;
+}
+
+void BudgetSlider::refresh() {
+    const bool on = source_ && source_->hasLevels();
+    setEnabled(on);
+    const QString tip = on ? QStringLiteral("Target average bits per weight (%1)").arg(source_->describe())
+                           : source_ ? source_->unavailableReason()
+                                     : QStringLiteral("open a model first");
+    setToolTip(tip);
+    slider_->setToolTip(tip);
+    QSignalBlocker block(slider_);
+    if (on) {
+        const double lo = source_->minBudget(), hi = source_->maxBudget();
+        slider_->setValue(hi > lo ? qRound((source_->budget() - lo) / (hi - lo) * kSteps) : kSteps);
+        label_->setText(QStringLiteral("%1 bits").arg(source_->budget(), 0, 'f', 2));
+    } else {
+        slider_->setValue(kSteps);
+        label_->setText(QStringLiteral("\u2014"));
+    }
+}
+
+} // namespace mobi
