@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "kernels/Matmul.h"
+#include "kernels/VectorOps.h"
 
 #include <algorithm>
 #include <cmath>
@@ -233,9 +234,7 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
                     float mx = -INFINITY;
                     for (int j = 0; j < len; ++j) {
                         const float* kj = kc + size_t(j) * kvDim + kvh * hd;
-                        float dot = 0;
-                        for (int i = 0; i < hd; ++i) dot += qh[i] * kj[i];
-                        att[j] = dot * scale;
+                        att[j] = dotF32(qh, kj, hd) * scale;
                         mx = std::max(mx, att[j]);
                     }
                     float sum = 0;
@@ -247,9 +246,7 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
                     float* out = &s.xb2[size_t(t) * qDim + h * hd];
                     std::fill(out, out + hd, 0.0f);
                     for (int j = 0; j < len; ++j) {
-                        const float a = att[j] * inv;
-                        const float* vj = vc + size_t(j) * kvDim + kvh * hd;
-                        for (int i = 0; i < hd; ++i) out[i] += a * vj[i];
+                        axpyF32(att[j] * inv, vc + size_t(j) * kvDim + kvh * hd, out, hd);
                     }
                 }
             }
