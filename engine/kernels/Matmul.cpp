@@ -5,6 +5,9 @@
 #include "kernels/MatmulPaths.h"
 
 #include <algorithm>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -20,14 +23,22 @@ const char* kernelIsaName(KernelIsa isa) {
     return "?";
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+// clang's __builtin_cpu_supports does not know "f16c": read CPUID leaf 1.
+static bool hasF16c() {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    return (c & (1u << 29)) != 0;
+}
+#endif
+
 bool kernelIsaAvailable(KernelIsa isa) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     switch (isa) {
     case KernelIsa::Scalar: return true;
     case KernelIsa::Avx2:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-               __builtin_cpu_supports("f16c");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && hasF16c();
     case KernelIsa::Avx512:
         return kernelIsaAvailable(KernelIsa::Avx2) && __builtin_cpu_supports("avx512f") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
