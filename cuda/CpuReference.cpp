@@ -41,13 +41,15 @@ ReferenceResult referenceRmsNorm(const std::vector<float>& x, const std::vector<
     for (int t = 0; t < rows; ++t) {
         const float* xr = &x[static_cast<size_t>(t) * n];
         double ss = 0;
-        for (int i = 0; i < n; ++i) ss += static_cast<double>(xr[i]) * xr[i];
+        for (int i = 0; i < n; ++i)
+            ss += static_cast<double>(xr[i]) * xr[i];
         const double s = 1.0 / std::sqrt(ss / n + eps);
         for (int i = 0; i < n; ++i)
             r.values[static_cast<size_t>(t) * n + i] = static_cast<double>(weight[i]) * xr[i] * s;
     }
     r.scale.resize(r.values.size());
-    for (size_t i = 0; i < r.values.size(); ++i) r.scale[i] = std::fabs(r.values[i]);
+    for (size_t i = 0; i < r.values.size(); ++i)
+        r.scale[i] = std::fabs(r.values[i]);
     return r;
 }
 
@@ -90,7 +92,8 @@ ReferenceResult referenceRope(const std::vector<float>& vec, int nTokens, int nH
 Tensor encodeTensor(const std::string& name, DType dtype, int64_t rows, int64_t cols,
                     const std::vector<float>& values) {
     const size_t n = static_cast<size_t>(rows * cols);
-    if (values.size() != n) throw EngineError(name, "encodeTensor: value count does not match the shape");
+    if (values.size() != n)
+        throw EngineError(name, "encodeTensor: value count does not match the shape");
     std::vector<uint8_t> bytes;
     switch (dtype) {
     case DType::F32:
@@ -111,7 +114,8 @@ Tensor encodeTensor(const std::string& name, DType dtype, int64_t rows, int64_t 
         for (size_t b = 0; b < n / 32; ++b) {
             const float* v = &values[b * 32];
             float amax = 0;
-            for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[i]));
+            for (int i = 0; i < 32; ++i)
+                amax = std::max(amax, std::fabs(v[i]));
             const float d = amax / 127.0f;
             const float id = d != 0.0f ? 1.0f / d : 0.0f;
             const uint16_t d16 = f32ToF16(d);

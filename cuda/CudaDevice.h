@@ -17,7 +17,9 @@ struct DeviceInfo {
     int l2CacheBytes = 0;
 
     // Theoretical DRAM bandwidth from clock and bus width (0 when unknown).
-    double peakBandwidthGBs() const { return 2.0 * memoryClockKHz * 1e3 * (busWidthBits / 8.0) / 1e9; }
+    double peakBandwidthGBs() const {
+        return 2.0 * memoryClockKHz * 1e3 * (busWidthBits / 8.0) / 1e9;
+    }
 };
 
 struct DeviceQuery {

@@ -10,13 +10,13 @@ namespace mobi::gpu {
 // `where` names the operation ("cudaMalloc of 64 MiB for gemv weights"), the
 // problem is the CUDA error name and string, so callers print one line.
 class CudaError : public EngineError {
-public:
+  public:
     CudaError(std::string where, const std::string& problem, int code)
         : EngineError(std::move(where), problem), code_(code) {}
     // The cudaError_t value, for callers that tell out-of-memory apart.
     int code() const { return code_; }
 
-private:
+  private:
     int code_ = 0;
 };
 

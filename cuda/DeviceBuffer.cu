@@ -25,7 +25,9 @@ DeviceBuffer::DeviceBuffer(size_t bytes, std::string what) : what_(std::move(wha
     bytes_ = bytes;
 }
 
-DeviceBuffer::~DeviceBuffer() { release(); }
+DeviceBuffer::~DeviceBuffer() {
+    release();
+}
 
 DeviceBuffer::DeviceBuffer(DeviceBuffer&& o) noexcept
     : ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)),
@@ -50,9 +52,10 @@ void DeviceBuffer::release() noexcept {
 
 void DeviceBuffer::upload(const void* src, size_t bytes, size_t offset) {
     if (offset > bytes_ || bytes > bytes_ - offset)
-        throw CudaError(what_, "upload of " + std::to_string(bytes) + " bytes at offset " +
-                                   std::to_string(offset) + " overruns a buffer of " +
-                                   std::to_string(bytes_) + " bytes",
+        throw CudaError(what_,
+                        "upload of " + std::to_string(bytes) + " bytes at offset " +
+                            std::to_string(offset) + " overruns a buffer of " +
+                            std::to_string(bytes_) + " bytes",
                         0);
     if (bytes == 0) return;
     cudaCheck(cudaMemcpy(static_cast<char*>(ptr_) + offset, src, bytes, cudaMemcpyHostToDevice),
@@ -61,14 +64,15 @@ void DeviceBuffer::upload(const void* src, size_t bytes, size_t offset) {
 
 void DeviceBuffer::download(void* dst, size_t bytes, size_t offset) const {
     if (offset > bytes_ || bytes > bytes_ - offset)
-        throw CudaError(what_, "download of " + std::to_string(bytes) + " bytes at offset " +
-                                   std::to_string(offset) + " overruns a buffer of " +
-                                   std::to_string(bytes_) + " bytes",
+        throw CudaError(what_,
+                        "download of " + std::to_string(bytes) + " bytes at offset " +
+                            std::to_string(offset) + " overruns a buffer of " +
+                            std::to_string(bytes_) + " bytes",
                         0);
     if (bytes == 0) return;
-    cudaCheck(cudaMemcpy(dst, static_cast<const char*>(ptr_) + offset, bytes,
-                         cudaMemcpyDeviceToHost),
-              "download of " + sizeText(bytes) + " from " + what_);
+    cudaCheck(
+        cudaMemcpy(dst, static_cast<const char*>(ptr_) + offset, bytes, cudaMemcpyDeviceToHost),
+        "download of " + sizeText(bytes) + " from " + what_);
 }
 
 void DeviceBuffer::fillZero() {

@@ -10,7 +10,7 @@ namespace mobi::gpu {
 // Move-only. Every CUDA failure throws CudaError naming `what` and the size,
 // so a failed allocation reads "cudaMalloc of 64.0 MiB for <what>: ...".
 class DeviceBuffer {
-public:
+  public:
     DeviceBuffer() = default;
     DeviceBuffer(size_t bytes, std::string what);
     ~DeviceBuffer();
@@ -35,7 +35,7 @@ public:
     // The first n floats of the buffer.
     std::vector<float> toFloats(size_t n) const;
 
-private:
+  private:
     void release() noexcept;
     void* ptr_ = nullptr;
     size_t bytes_ = 0;

@@ -18,7 +18,8 @@ namespace {
 std::vector<float> uniform(size_t n, float lo, float hi, std::mt19937_64& rng) {
     std::uniform_real_distribution<float> d(lo, hi);
     std::vector<float> v(n);
-    for (float& x : v) x = d(rng);
+    for (float& x : v)
+        x = d(rng);
     return v;
 }
 
@@ -58,7 +59,8 @@ KernelCheck compareWithReference(std::string kernel, std::string dtype, std::str
     }
     // A floor so results that are exactly or nearly zero compare absolutely.
     double maxScale = 0;
-    for (double s : ref.scale) maxScale = std::max(maxScale, s);
+    for (double s : ref.scale)
+        maxScale = std::max(maxScale, s);
     const double floor = std::max(1e-6 * maxScale, 1e-30);
     size_t worst = 0;
     double worstRel = -1;
@@ -75,8 +77,8 @@ KernelCheck compareWithReference(std::string kernel, std::string dtype, std::str
     }
     c.maxRelError = std::max(0.0, worstRel);
     if (!c.passed)
-        c.detail = "element " + std::to_string(worst) + ": gpu " +
-                   fmt("%.9g", gpu[worst]) + ", reference " + fmt("%.9g", ref.values[worst]);
+        c.detail = "element " + std::to_string(worst) + ": gpu " + fmt("%.9g", gpu[worst]) +
+                   ", reference " + fmt("%.9g", ref.values[worst]);
     return c;
 }
 
@@ -105,8 +107,8 @@ KernelCheck checkGemm(DType dtype, int rows, int cols, int n, uint64_t seed) {
     gemm(dw, dX.as<float>(), n, dY.as<float>());
     synchronize("gemm");
     return compareWithReference("gemm", dtypeName(dtype), gemmShape(rows, cols, n),
-                                dY.toFloats(static_cast<size_t>(rows) * n),
-                                referenceGemm(w, X, n), productTolerance(cols));
+                                dY.toFloats(static_cast<size_t>(rows) * n), referenceGemm(w, X, n),
+                                productTolerance(cols));
 }
 
 KernelCheck checkRmsNorm(int rows, int n, float eps, uint64_t seed) {
@@ -119,10 +121,9 @@ KernelCheck checkRmsNorm(int rows, int n, float eps, uint64_t seed) {
     rmsNorm(dout.as<float>(), dx.as<float>(), dw.as<float>(), rows, n, eps);
     synchronize("rmsNorm");
     // The sum of squares adds n terms in FP32, as a product does.
-    return compareWithReference("rmsnorm", "F32",
-                                "rows=" + std::to_string(rows) + " n=" + std::to_string(n),
-                                dout.toFloats(x.size()), referenceRmsNorm(x, weight, rows, n, eps),
-                                productTolerance(n));
+    return compareWithReference(
+        "rmsnorm", "F32", "rows=" + std::to_string(rows) + " n=" + std::to_string(n),
+        dout.toFloats(x.size()), referenceRmsNorm(x, weight, rows, n, eps), productTolerance(n));
 }
 
 KernelCheck checkSwiglu(int64_t n, uint64_t seed) {
@@ -148,7 +149,8 @@ KernelCheck checkRope(RopeStyle style, int nTokens, int nHeads, int headDim, int
     rope(dv.as<float>(), nTokens, nHeads, headDim, pos0, theta, scale, style);
     synchronize("rope");
     char shape[160];
-    std::snprintf(shape, sizeof shape, "%s tokens=%d heads=%d head_dim=%d pos0=%d theta=%g scale=%g",
+    std::snprintf(shape, sizeof shape,
+                  "%s tokens=%d heads=%d head_dim=%d pos0=%d theta=%g scale=%g",
                   style == RopeStyle::Interleaved ? "interleaved" : "half", nTokens, nHeads,
                   headDim, pos0, theta, scale);
     return compareWithReference(
@@ -173,10 +175,12 @@ GemvBenchmark benchmarkGemv(DType dtype, int rows, int cols, int iterations, siz
     const size_t matrixBytes = copies[0].bytes();
     b.copies = static_cast<int>(
         std::clamp<size_t>((2 * l2Bytes + matrixBytes - 1) / matrixBytes + 1, 1, 16));
-    while (static_cast<int>(copies.size()) < b.copies) copies.push_back(DeviceTensor::upload(w));
+    while (static_cast<int>(copies.size()) < b.copies)
+        copies.push_back(DeviceTensor::upload(w));
     const DeviceBuffer dx = DeviceBuffer::fromFloats(x, "benchmark x");
     DeviceBuffer dy(static_cast<size_t>(rows) * sizeof(float), "benchmark y");
-    for (int i = 0; i < b.copies; ++i) gemv(copies[i], dx.as<float>(), dy.as<float>()); // warm-up
+    for (int i = 0; i < b.copies; ++i)
+        gemv(copies[i], dx.as<float>(), dy.as<float>()); // warm-up
     synchronize("gemv benchmark warm-up");
     GpuTimer timer;
     timer.start();
@@ -187,9 +191,9 @@ GemvBenchmark benchmarkGemv(DType dtype, int rows, int cols, int iterations, siz
     b.secondsPerCall = seconds / b.iterations;
     b.bytesPerCall = static_cast<double>(matrixBytes) + (static_cast<double>(cols) + rows) * 4;
     b.gbPerSecond = b.secondsPerCall > 0 ? b.bytesPerCall / b.secondsPerCall / 1e9 : 0;
-    b.result = compareWithReference("gemv", b.dtype, gemmShape(rows, cols, 0) + " (benchmark)",
-                                    dy.toFloats(rows), referenceGemm(w, x, 1),
-                                    productTolerance(cols));
+    b.result =
+        compareWithReference("gemv", b.dtype, gemmShape(rows, cols, 0) + " (benchmark)",
+                             dy.toFloats(rows), referenceGemm(w, x, 1), productTolerance(cols));
     b.ran = true;
     return b;
 }

@@ -54,8 +54,8 @@ struct GemvBenchmark {
     int copies = 0;
     int iterations = 0;
     double secondsPerCall = 0;
-    double bytesPerCall = 0;   // weights + x + y
-    double gbPerSecond = 0;    // bytesPerCall / secondsPerCall / 1e9
+    double bytesPerCall = 0;    // weights + x + y
+    double gbPerSecond = 0;     // bytesPerCall / secondsPerCall / 1e9
     double peakGbPerSecond = 0; // from the device's clock and bus width, 0 when unknown
     KernelCheck result;         // the benchmark's own output against the reference
 };

@@ -14,8 +14,12 @@ namespace {
 
 constexpr int kGemvWarps = 8; // rows per block, one warp each
 
-__device__ __forceinline__ float f16Bits(uint16_t h) { return __half2float(__ushort_as_half(h)); }
-__device__ __forceinline__ float bf16Bits(uint32_t h) { return __uint_as_float(h << 16); }
+__device__ __forceinline__ float f16Bits(uint16_t h) {
+    return __half2float(__ushort_as_half(h));
+}
+__device__ __forceinline__ float bf16Bits(uint32_t h) {
+    return __uint_as_float(h << 16);
+}
 
 // Element k of a stored row, decoded to float.
 template <DType D> __device__ __forceinline__ float loadElem(const uint8_t* row, int k) {
@@ -90,7 +94,8 @@ __device__ __forceinline__ float rowDot(const uint8_t* __restrict__ row,
             }
             done = nv * V;
         }
-        for (int k = done + lane; k < cols; k += 32) acc += loadElem<D>(row, k) * x[k];
+        for (int k = done + lane; k < cols; k += 32)
+            acc += loadElem<D>(row, k) * x[k];
     }
     return acc;
 }
@@ -104,7 +109,8 @@ __global__ void __launch_bounds__(kGemvWarps * 32)
     if (r >= rows) return; // whole warps leave together
     float acc = rowDot<D>(w + static_cast<size_t>(r) * rowBytes, x, cols, lane);
 #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+    for (int o = 16; o > 0; o >>= 1)
+        acc += __shfl_xor_sync(0xffffffffu, acc, o);
     if (lane == 0) y[r] = acc;
 }
 
@@ -130,21 +136,24 @@ __global__ void __launch_bounds__(kGemmThreads)
             const int t = t0 + i, r = r0 + i, kk = k0 + k;
             const bool inK = kk < cols;
             xs[k][i] = (t < n && inK) ? X[static_cast<size_t>(t) * cols + kk] : 0.0f;
-            ws[k][i] = (r < rows && inK) ? loadElem<D>(w + static_cast<size_t>(r) * rowBytes, kk)
-                                         : 0.0f;
+            ws[k][i] =
+                (r < rows && inK) ? loadElem<D>(w + static_cast<size_t>(r) * rowBytes, kk) : 0.0f;
         }
         __syncthreads();
 #pragma unroll 8
         for (int k = 0; k < kTileK; ++k) {
             float a[4], b[4];
 #pragma unroll
-            for (int i = 0; i < 4; ++i) a[i] = xs[k][ty + 16 * i];
+            for (int i = 0; i < 4; ++i)
+                a[i] = xs[k][ty + 16 * i];
 #pragma unroll
-            for (int j = 0; j < 4; ++j) b[j] = ws[k][tx + 16 * j];
+            for (int j = 0; j < 4; ++j)
+                b[j] = ws[k][tx + 16 * j];
 #pragma unroll
             for (int i = 0; i < 4; ++i)
 #pragma unroll
-                for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+                for (int j = 0; j < 4; ++j)
+                    acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
         }
         __syncthreads();
     }

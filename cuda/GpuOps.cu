@@ -17,21 +17,25 @@ __global__ void __launch_bounds__(kNormThreads)
     const float* xr = x + static_cast<size_t>(blockIdx.x) * n;
     float* outr = out + static_cast<size_t>(blockIdx.x) * n;
     float ss = 0.0f;
-    for (int i = threadIdx.x; i < n; i += kNormThreads) ss += xr[i] * xr[i];
+    for (int i = threadIdx.x; i < n; i += kNormThreads)
+        ss += xr[i] * xr[i];
 #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) ss += __shfl_xor_sync(0xffffffffu, ss, o);
+    for (int o = 16; o > 0; o >>= 1)
+        ss += __shfl_xor_sync(0xffffffffu, ss, o);
     __shared__ float partial[kNormThreads / 32];
     __shared__ float scale;
     if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = ss;
     __syncthreads();
     if (threadIdx.x == 0) {
         float total = 0.0f;
-        for (int w = 0; w < kNormThreads / 32; ++w) total += partial[w];
+        for (int w = 0; w < kNormThreads / 32; ++w)
+            total += partial[w];
         scale = 1.0f / sqrtf(total / static_cast<float>(n) + eps);
     }
     __syncthreads();
     // Each element is read and written by the same thread, so out may alias x.
-    for (int i = threadIdx.x; i < n; i += kNormThreads) outr[i] = weight[i] * (xr[i] * scale);
+    for (int i = threadIdx.x; i < n; i += kNormThreads)
+        outr[i] = weight[i] * (xr[i] * scale);
 }
 
 __global__ void swigluKernel(float* out, const float* gate, const float* up, int64_t n) {
@@ -42,8 +46,8 @@ __global__ void swigluKernel(float* out, const float* gate, const float* up, int
     }
 }
 
-__global__ void ropeKernel(float* vec, int nTokens, int nHeads, int headDim, int pos0,
-                           double theta, double scale, bool interleaved) {
+__global__ void ropeKernel(float* vec, int nTokens, int nHeads, int headDim, int pos0, double theta,
+                           double scale, bool interleaved) {
     const int half = headDim / 2;
     const int64_t total = static_cast<int64_t>(nTokens) * nHeads * half;
     for (int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; idx < total;
@@ -66,7 +70,8 @@ __global__ void ropeKernel(float* vec, int nTokens, int nHeads, int headDim, int
 
 int gridFor(int64_t n, int threads) {
     // Grid-stride loops: enough blocks to fill any GPU, never past the limit.
-    return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>((n + threads - 1) / threads, 65536)));
+    return static_cast<int>(
+        std::max<int64_t>(1, std::min<int64_t>((n + threads - 1) / threads, 65536)));
 }
 
 } // namespace
@@ -100,6 +105,8 @@ void rope(float* vec, int nTokens, int nHeads, int headDim, int pos0, float thet
     cudaCheckLaunch("rope");
 }
 
-void synchronize(const char* what) { cudaCheck(cudaDeviceSynchronize(), what); }
+void synchronize(const char* what) {
+    cudaCheck(cudaDeviceSynchronize(), what);
+}
 
 } // namespace mobi::gpu

@@ -23,7 +23,9 @@ void runChecks(SelfTestReport& r, const SelfTestOptions& o, const DeviceInfo& de
         const bool q8 = dt == DType::Q8_0;
         // Column counts: Q8_0 needs whole blocks; the others take any width,
         // and 4096 + 3 mixes aligned and unaligned rows in one matrix.
-        auto oddCols = [&](int lo, int hi) { return q8 ? 32 * oddIn(rng, 1, 31) : oddIn(rng, lo, hi); };
+        auto oddCols = [&](int lo, int hi) {
+            return q8 ? 32 * oddIn(rng, 1, 31) : oddIn(rng, lo, hi);
+        };
         const int wideCols = q8 ? 32 * 129 : 4096 + 3;
         add(checkGemv(dt, 1, q8 ? 32 : 1, rng()));
         add(checkGemv(dt, oddIn(rng, 3, 301), oddCols(3, 999), rng()));
@@ -46,9 +48,9 @@ void runChecks(SelfTestReport& r, const SelfTestOptions& o, const DeviceInfo& de
         add(checkRope(s, 7, 3, 128, oddIn(rng, 1, 32767), 1000000.0f, 4.0f, rng()));
     }
     if (o.benchmark) {
-        r.benchmark = benchmarkGemv(DType::F16, 4096, 4096, o.benchmarkIterations,
-                                    static_cast<size_t>(dev.l2CacheBytes), dev.peakBandwidthGBs(),
-                                    rng());
+        r.benchmark =
+            benchmarkGemv(DType::F16, 4096, 4096, o.benchmarkIterations,
+                          static_cast<size_t>(dev.l2CacheBytes), dev.peakBandwidthGBs(), rng());
         add(r.benchmark.result);
     }
 }
@@ -57,7 +59,8 @@ void runChecks(SelfTestReport& r, const SelfTestOptions& o, const DeviceInfo& de
 
 int SelfTestReport::failures() const {
     int n = 0;
-    for (const KernelCheck& c : checks) n += c.passed ? 0 : 1;
+    for (const KernelCheck& c : checks)
+        n += c.passed ? 0 : 1;
     return n;
 }
 
@@ -81,7 +84,8 @@ SelfTestReport runSelfTest(const DeviceQuery& query, const SelfTestOptions& opti
                    std::to_string(query.devices.size()) + " usable)";
         return r;
     }
-    r.device = dev->name + " (sm_" + std::to_string(dev->ccMajor) + std::to_string(dev->ccMinor) + ")";
+    r.device =
+        dev->name + " (sm_" + std::to_string(dev->ccMajor) + std::to_string(dev->ccMinor) + ")";
     try {
         selectDevice(dev->index);
         runChecks(r, options, *dev);
@@ -144,17 +148,17 @@ std::string SelfTestReport::toText() const {
     if (status == "skipped") return "skipped: " + reason + "\n";
     if (!device.empty()) out += "device: " + device + "\n";
     for (const KernelCheck& c : checks) {
-        std::snprintf(line, sizeof line, "%s %-7s %-4s %-58s max abs %.2e  max rel %.2e (tol %.1e)%s%s\n",
+        std::snprintf(line, sizeof line,
+                      "%s %-7s %-4s %-58s max abs %.2e  max rel %.2e (tol %.1e)%s%s\n",
                       c.passed ? "PASS" : "FAIL", c.kernel.c_str(), c.dtype.c_str(),
                       c.shape.c_str(), c.maxAbsError, c.maxRelError, c.tolerance,
                       c.detail.empty() ? "" : "  ", c.detail.c_str());
         out += line;
     }
     if (benchmark.ran) {
-        std::snprintf(line, sizeof line,
-                      "gemv %s %dx%d: %.1f us/call, %.1f GB/s", benchmark.dtype.c_str(),
-                      benchmark.rows, benchmark.cols, benchmark.secondsPerCall * 1e6,
-                      benchmark.gbPerSecond);
+        std::snprintf(line, sizeof line, "gemv %s %dx%d: %.1f us/call, %.1f GB/s",
+                      benchmark.dtype.c_str(), benchmark.rows, benchmark.cols,
+                      benchmark.secondsPerCall * 1e6, benchmark.gbPerSecond);
         out += line;
         if (benchmark.peakGbPerSecond > 0) {
             std::snprintf(line, sizeof line, " (%.0f%% of the %.0f GB/s peak)",

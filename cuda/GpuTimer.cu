@@ -28,9 +28,9 @@ double GpuTimer::stopSeconds() {
     cudaCheck(cudaEventRecord(static_cast<cudaEvent_t>(end_)), "cudaEventRecord");
     cudaCheck(cudaEventSynchronize(static_cast<cudaEvent_t>(end_)), "cudaEventSynchronize");
     float ms = 0;
-    cudaCheck(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(begin_),
-                                   static_cast<cudaEvent_t>(end_)),
-              "cudaEventElapsedTime");
+    cudaCheck(
+        cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(begin_), static_cast<cudaEvent_t>(end_)),
+        "cudaEventElapsedTime");
     return ms / 1e3;
 }
 

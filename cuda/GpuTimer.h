@@ -4,7 +4,7 @@
 namespace mobi::gpu {
 
 class GpuTimer {
-public:
+  public:
     GpuTimer(); // throws CudaError when events cannot be created
     ~GpuTimer();
     GpuTimer(const GpuTimer&) = delete;
@@ -14,7 +14,7 @@ public:
     // Waits for the work queued since start() and returns its duration.
     double stopSeconds();
 
-private:
+  private:
     void* begin_ = nullptr; // cudaEvent_t, kept opaque so callers need no CUDA headers
     void* end_ = nullptr;
 };

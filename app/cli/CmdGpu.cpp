@@ -53,7 +53,8 @@ int listDevices(const ArgParser& p) {
             mobi::Json o(mobi::Json::Object{});
             o.set("index", d.index);
             o.set("name", d.name);
-            o.set("compute_capability", std::to_string(d.ccMajor) + "." + std::to_string(d.ccMinor));
+            o.set("compute_capability",
+                  std::to_string(d.ccMajor) + "." + std::to_string(d.ccMinor));
             o.set("memory_bytes", static_cast<double>(d.totalMemory));
             o.set("multiprocessors", d.multiprocessors);
             o.set("l2_bytes", d.l2CacheBytes);

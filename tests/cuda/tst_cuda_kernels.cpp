@@ -26,16 +26,17 @@ using namespace mobi::gpu;
 class TestCudaKernels : public QObject {
     Q_OBJECT
 
-private:
+  private:
     static std::vector<float> randomValues(size_t n, uint64_t seed) {
         std::mt19937_64 rng(seed);
         std::uniform_real_distribution<float> d(-1, 1);
         std::vector<float> v(n);
-        for (float& x : v) x = d(rng);
+        for (float& x : v)
+            x = d(rng);
         return v;
     }
 
-private slots:
+  private slots:
     // The path CI takes: no device listed means "skipped" with that reason,
     // and CUDA is not touched (so this runs on GPU machines too).
     void noDeviceIsSkipped() {
@@ -54,7 +55,8 @@ private slots:
     // the query's own non-empty reason, without crashing.
     void realQueryWithoutDevice() {
         const DeviceQuery q = queryDevices();
-        if (!q.devices.empty()) QSKIP("a CUDA device is present; the no-device path is covered above");
+        if (!q.devices.empty())
+            QSKIP("a CUDA device is present; the no-device path is covered above");
         QVERIFY2(!q.whyNone.empty(), "an empty device list must say why");
         const SelfTestReport r = runSelfTest();
         QCOMPARE(QString::fromStdString(r.status), QStringLiteral("skipped"));
@@ -81,11 +83,14 @@ private slots:
     void badInputsAreRefusedBeforeCuda() {
         const Tensor i8 = Tensor::fromBytes("w.i8", DType::I8, {2, 4}, std::vector<uint8_t>(8));
         QVERIFY_THROWS_EXCEPTION(UnsupportedError, DeviceTensor::upload(i8));
-        const Tensor shortData = Tensor::fromBytes("w.short", DType::F16, {4, 4}, std::vector<uint8_t>(30));
+        const Tensor shortData =
+            Tensor::fromBytes("w.short", DType::F16, {4, 4}, std::vector<uint8_t>(30));
         QVERIFY_THROWS_EXCEPTION(EngineError, DeviceTensor::upload(shortData));
-        const Tensor badBlocks = Tensor::fromBytes("w.q8", DType::Q8_0, {1, 31}, std::vector<uint8_t>(34));
+        const Tensor badBlocks =
+            Tensor::fromBytes("w.q8", DType::Q8_0, {1, 31}, std::vector<uint8_t>(34));
         QVERIFY_THROWS_EXCEPTION(EngineError, DeviceTensor::upload(badBlocks));
-        QVERIFY_THROWS_EXCEPTION(EngineError, rope(nullptr, 1, 1, 3, 0, 10000.0f, 1.0f, RopeStyle::Half));
+        QVERIFY_THROWS_EXCEPTION(EngineError,
+                                 rope(nullptr, 1, 1, 3, 0, 10000.0f, 1.0f, RopeStyle::Half));
         QVERIFY_THROWS_EXCEPTION(EngineError, rmsNorm(nullptr, nullptr, nullptr, 0, 8, 1e-5f));
         DeviceTensor empty;
         QVERIFY_THROWS_EXCEPTION(EngineError, gemv(empty, nullptr, nullptr));
@@ -96,7 +101,8 @@ private slots:
     void referenceAgreesWithEngineKernels() {
         for (DType dt : {DType::F32, DType::F16, DType::BF16, DType::Q8_0}) {
             const int rows = 37, cols = dt == DType::Q8_0 ? 96 : 101;
-            const Tensor w = encodeTensor("w", dt, rows, cols, randomValues(size_t(rows) * cols, 1));
+            const Tensor w =
+                encodeTensor("w", dt, rows, cols, randomValues(size_t(rows) * cols, 1));
             const std::vector<float> x = randomValues(cols, 2);
             const ReferenceResult ref = referenceGemm(w, x, 1);
             std::vector<float> y(rows);
@@ -107,14 +113,19 @@ private slots:
         }
         // Q8_0 encoding: a block of 0..31 stores d = 31/127 and rounds x/d.
         std::vector<float> v(32);
-        for (int i = 0; i < 32; ++i) v[i] = float(i);
+        for (int i = 0; i < 32; ++i)
+            v[i] = float(i);
         const std::vector<float> back = encodeTensor("q", DType::Q8_0, 1, 32, v).toF32();
-        for (int i = 0; i < 32; ++i) QVERIFY(std::fabs(back[i] - v[i]) <= 31.0f / 127.0f);
+        for (int i = 0; i < 32; ++i)
+            QVERIFY(std::fabs(back[i] - v[i]) <= 31.0f / 127.0f);
         // RoPE reference: position 0 is the identity, and a rotation keeps each pair's length.
         const std::vector<float> vec = randomValues(2 * 8, 3);
-        const ReferenceResult same = referenceRope(vec, 1, 2, 8, 0, 10000.0f, 1.0f, RopeStyle::Half);
-        for (size_t i = 0; i < vec.size(); ++i) QCOMPARE(float(same.values[i]), vec[i]);
-        const ReferenceResult turned = referenceRope(vec, 1, 2, 8, 7, 10000.0f, 1.0f, RopeStyle::Interleaved);
+        const ReferenceResult same =
+            referenceRope(vec, 1, 2, 8, 0, 10000.0f, 1.0f, RopeStyle::Half);
+        for (size_t i = 0; i < vec.size(); ++i)
+            QCOMPARE(float(same.values[i]), vec[i]);
+        const ReferenceResult turned =
+            referenceRope(vec, 1, 2, 8, 7, 10000.0f, 1.0f, RopeStyle::Interleaved);
         for (size_t i = 0; i < vec.size(); i += 2)
             QVERIFY(std::fabs(std::hypot(turned.values[i], turned.values[i + 1]) -
                               std::hypot(vec[i], vec[i + 1])) < 1e-6);
@@ -126,7 +137,8 @@ private slots:
         ref.values = {1.0, -2.0, 3.0};
         ref.scale = {1.0, 2.0, 3.0};
         QVERIFY(compareWithReference("k", "F32", "", {1.0f, -2.0f, 3.0f}, ref, 1e-6).passed);
-        const KernelCheck off = compareWithReference("k", "F32", "", {1.0f, -2.01f, 3.0f}, ref, 1e-6);
+        const KernelCheck off =
+            compareWithReference("k", "F32", "", {1.0f, -2.01f, 3.0f}, ref, 1e-6);
         QVERIFY(!off.passed);
         QVERIFY(off.detail.find("element 1") != std::string::npos);
         QVERIFY(!compareWithReference("k", "F32", "", {1.0f, NAN, 3.0f}, ref, 1e-6).passed);
@@ -138,7 +150,8 @@ private slots:
     void selfTestPassesOnDevice() {
         const DeviceQuery q = queryDevices();
         if (q.devices.empty())
-            QSKIP(qPrintable(QStringLiteral("no CUDA device: ") + QString::fromStdString(q.whyNone)));
+            QSKIP(
+                qPrintable(QStringLiteral("no CUDA device: ") + QString::fromStdString(q.whyNone)));
         const SelfTestReport r = runSelfTest(q, SelfTestOptions{});
         qInfo().noquote() << QString::fromStdString(r.toText());
         QVERIFY2(r.status != "skipped", r.reason.c_str());
@@ -157,7 +170,7 @@ private slots:
 
 class TestCudaKernels : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void backendAbsent() { QSKIP("built without the CUDA backend"); }
 };
 
