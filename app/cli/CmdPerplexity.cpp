@@ -2,10 +2,12 @@
 #include "CliCommon.h"
 
 #include "eval/Perplexity.h"
+#include "core/Error.h"
 #include "tokenizer/Tokenizer.h"
 #include "util/Json.h"
 
 #include <cstdio>
+#include <unistd.h>
 
 namespace cli {
 
@@ -29,20 +31,19 @@ int runPerplexity(const std::vector<std::string>& args) {
     const std::string text = readTextFile(p.get("text"));
 
     const mobi::Model m = loadModelArg(p, true);
-    mobi::Transformer t(m, threads);
+    // Like llama.cpp's -c, an explicit --ctx may exceed the trained context.
+    mobi::Transformer t(m, threads, o.ctx);
     if (o.ctx == 0) o.ctx = t.maxContext();
     if (o.ctx < 4) throw UsageError("--ctx must be at least 4");
-    if (o.ctx > t.maxContext())
-        throw UsageError("--ctx " + std::to_string(o.ctx) + " exceeds the model's context of " +
-                         std::to_string(t.maxContext()));
     o.bos = m.tokenizer->bos();
     const std::vector<int> tokens = m.tokenizer->encode(text, true);
+    const bool progressTty = isatty(fileno(stderr));
     if (static_cast<int>(tokens.size()) < o.ctx)
         throw mobi::EngineError(p.get("text"), "has " + std::to_string(tokens.size()) +
                                                    " tokens, fewer than one chunk of --ctx " +
                                                    std::to_string(o.ctx));
     const mobi::PerplexityResult r = mobi::perplexity(t, tokens, o, [&](int done, int total) {
-        if (!json) std::fprintf(stderr, "\rchunk %d/%d", done, total);
+        if (!json && progressTty) std::fprintf(stderr, "\rchunk %d/%d", done, total);
     });
     if (json) {
         mobi::Json j(mobi::Json::Object{});
@@ -56,7 +57,7 @@ int runPerplexity(const std::vector<std::string>& args) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
-    std::fprintf(stderr, "\n");
+    if (progressTty) std::fprintf(stderr, "\n");
     std::printf("perplexity %.4f over %d chunks of %d tokens (%lld scored, %.2f s)\n", r.ppl,
                 r.chunks, r.ctx, static_cast<long long>(r.scoredTokens), r.seconds);
     return 0;
