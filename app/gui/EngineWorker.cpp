@@ -86,7 +86,7 @@ void EngineWorker::run(quint64 job, const RunRequest& request) {
         // Special tokens (BOS) decode to nothing: show their vocabulary string instead.
         const auto piece = [tok](int prev, int id) {
             const std::string s = tok->decodeToken(prev, id);
-            return QString::fromUtf8(s.empty() ? tok->piece(id) : s);
+            return s.empty() ? QString::fromUtf8(tok->piece(id)).trimmed() : QString::fromUtf8(s);
         };
         const auto attachLayers = [&recorder](TokenRecord& r, int row) {
             r.layerRms = recorder.rms()[row];

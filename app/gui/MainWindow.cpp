@@ -305,14 +305,11 @@ void MainWindow::buildDocks() {
 
 void MainWindow::connectDocument() {
     connect(doc_, &ModelDocument::loadStarted, this, [this](const QString& path) {
-        if (!progress_) {
-            progress_ = new QProgressDialog(this);
-            progress_->setWindowTitle(QStringLiteral("Opening model"));
-            progress_->setMinimumDuration(400); // fast loads never flash a dialog
-            progress_->setAutoClose(false);
-            progress_->setAutoReset(false);
-            connect(progress_, &QProgressDialog::canceled, doc_, &ModelDocument::cancelLoad);
-        }
+        closeProgress();
+        progress_ = new QProgressDialog(this);
+        progress_->setWindowTitle(QStringLiteral("Opening model"));
+        progress_->setMinimumDuration(400); // fast loads never flash a dialog
+        connect(progress_, &QProgressDialog::canceled, doc_, &ModelDocument::cancelLoad);
         progress_->setLabelText(QStringLiteral("Opening %1").arg(QFileInfo(path).fileName()));
         progress_->setRange(0, 100);
         progress_->setValue(0);
@@ -326,13 +323,13 @@ void MainWindow::connectDocument() {
     });
     connect(doc_, &ModelDocument::loaded, this, &MainWindow::onLoaded);
     connect(doc_, &ModelDocument::loadFailed, this, [this](const QString& path, const QString& message) {
-        if (progress_) progress_->reset();
+        closeProgress();
         statusBar()->clearMessage();
         startupPending_ = false;
         showError(QStringLiteral("Could not open the model"), message, path);
     });
     connect(doc_, &ModelDocument::busyChanged, this, [this] {
-        if (progress_ && !doc_->isLoading()) progress_->reset();
+        if (!doc_->isLoading()) closeProgress();
         updateActions();
     });
     connect(doc_, &ModelDocument::runStarted, this, [this] {
@@ -357,10 +354,23 @@ void MainWindow::applyStartupOptions(const StartupOptions& o) {
     if (!o.prompt.isNull()) prompt_->setPlainText(o.prompt);
     if (o.maxNewTokens > 0) maxTokens_->setValue(o.maxNewTokens);
     if (o.temperature >= 0) temperature_->setValue(o.temperature);
+    if (!o.measure.isEmpty()) {
+        const int i = measureBox_->findData(
+            static_cast<int>(tokenMeasureFromKey(o.measure, TokenMeasure::LogProb)));
+        if (i >= 0) measureBox_->setCurrentIndex(i);
+    }
     if (!o.model.isEmpty()) {
         startupPending_ = true;
         openModel(o.model);
     }
+}
+
+void MainWindow::closeProgress() {
+    // A fresh dialog per load: a reused QProgressDialog can pop up again from its own show timer.
+    if (!progress_) return;
+    progress_->hide();
+    progress_->deleteLater();
+    progress_ = nullptr;
 }
 
 void MainWindow::openModel(const QString& path) {
@@ -370,7 +380,7 @@ void MainWindow::openModel(const QString& path) {
 }
 
 void MainWindow::onLoaded(const QString& path, double seconds) {
-    if (progress_) progress_->reset();
+    closeProgress();
     addRecent(path);
     setWindowTitle(QStringLiteral("%1 \u2014 mobiscope").arg(QFileInfo(path).fileName()));
     modelStatus_->setText(doc_->describeModel());

@@ -6,6 +6,8 @@
 #include "Theme.h"
 
 #include <QMainWindow>
+#include <QPointer>
+#include <QProgressDialog>
 
 class QAction;
 class QComboBox;
@@ -13,7 +15,6 @@ class QDoubleSpinBox;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
-class QProgressDialog;
 class QPushButton;
 class QSpinBox;
 class QTreeView;
@@ -78,6 +79,7 @@ private:
     void rebuildRecentMenu();
     void showError(const QString& title, const QString& message, const QString& path);
     void updateActions();
+    void closeProgress();
     void onLoaded(const QString& path, double seconds);
     void onRunFinished(const RunSummary& s);
     void onTokenSelected(int row);
@@ -117,7 +119,7 @@ private:
     LayerHeatmap* heatmap_ = nullptr;
     QLabel* modelStatus_ = nullptr;
     QLabel* runStatus_ = nullptr;
-    QProgressDialog* progress_ = nullptr;
+    QPointer<QProgressDialog> progress_;
 };
 
 } // namespace mobi

@@ -14,6 +14,7 @@ struct StartupOptions {
     double temperature = -1; // <0: keep the saved setting
     int selectToken = -1;    // token to select when the run ends
     QString tensor;          // tensor key to select in the inspector
+    QString measure;         // token measure key (logprob, entropy, ...)
 };
 
 } // namespace mobi

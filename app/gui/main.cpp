@@ -30,7 +30,10 @@ int main(int argc, char** argv) {
                                     QStringLiteral("Tensor to show in the inspector, e.g. layers.0.attention.wq."),
                                     QStringLiteral("key"));
     const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light or dark."), QStringLiteral("name"));
-    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme});
+    const QCommandLineOption measure(QStringLiteral("measure"),
+                                     QStringLiteral("Colour tokens by: logprob or entropy."),
+                                     QStringLiteral("name"));
+    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme, measure});
     parser.process(app);
 
     mobi::MainWindow w;
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
     if (parser.isSet(temp)) o.temperature = parser.value(temp).toDouble();
     if (parser.isSet(select)) o.selectToken = parser.value(select).toInt();
     if (parser.isSet(tensor)) o.tensor = parser.value(tensor);
+    if (parser.isSet(measure)) o.measure = parser.value(measure);
     w.show();
     w.applyStartupOptions(o);
     return app.exec();
