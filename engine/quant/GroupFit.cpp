@@ -47,9 +47,9 @@ bool toF16(float scale, float min, GroupFit& f) {
 
 } // namespace
 
-GroupFit fitGroup(const float* v, const float* weights, int n, int bits, int clipSteps,
-                  float clipMin, const GroupFit* extra, uint8_t* codes, uint8_t* scratch,
-                  const char* where) {
+void clipCandidates(const float* v, int n, int bits, int clipSteps, float clipMin,
+                    std::vector<GroupFit>& out, const char* where) {
+    out.clear();
     float lo = v[0], hi = v[0];
     for (int j = 0; j < n; ++j) {
         if (!std::isfinite(v[j]))
@@ -58,6 +58,25 @@ GroupFit fitGroup(const float* v, const float* weights, int n, int bits, int cli
         hi = std::max(hi, v[j]);
     }
     const float qmax = static_cast<float>((1 << bits) - 1);
+    const bool straddles = lo <= 0.0f && hi >= 0.0f;
+    const float mid = 0.5f * (lo + hi), half = 0.5f * (hi - lo);
+    for (int t = 0; t < clipSteps; ++t) {
+        const float a = clipSteps == 1
+                            ? 1.0f
+                            : 1.0f - (1.0f - clipMin) * static_cast<float>(t) / (clipSteps - 1);
+        const float l = straddles ? a * lo : mid - a * half;
+        const float h = straddles ? a * hi : mid + a * half;
+        GroupFit c;
+        if (!toF16((h - l) / qmax, l, c))
+            throw UnsupportedError(where, "weight range [" + std::to_string(lo) + ", " +
+                                              std::to_string(hi) + "] does not fit fp16 scales");
+        out.push_back(c);
+    }
+}
+
+GroupFit fitGroup(const float* v, const float* weights, int n, int bits, int clipSteps,
+                  float clipMin, const GroupFit* extra, uint8_t* codes, uint8_t* scratch,
+                  const char* where) {
     GroupFit best;
     bool have = false;
     auto tryCandidate = [&](const GroupFit& c) {
@@ -70,20 +89,10 @@ GroupFit fitGroup(const float* v, const float* weights, int n, int bits, int cli
             std::memcpy(codes, scratch, static_cast<size_t>(n));
         }
     };
-    const bool straddles = lo <= 0.0f && hi >= 0.0f;
-    const float mid = 0.5f * (lo + hi), half = 0.5f * (hi - lo);
-    for (int t = 0; t < clipSteps; ++t) {
-        const float a =
-            clipSteps == 1 ? 1.0f : 1.0f - (1.0f - clipMin) * static_cast<float>(t) / (clipSteps - 1);
-        const float l = straddles ? a * lo : mid - a * half;
-        const float h = straddles ? a * hi : mid + a * half;
-        GroupFit c;
-        if (!toF16((h - l) / qmax, l, c))
-            throw UnsupportedError(where, "weight range [" + std::to_string(lo) + ", " +
-                                              std::to_string(hi) +
-                                              "] does not fit fp16 scales");
+    thread_local std::vector<GroupFit> cands;
+    clipCandidates(v, n, bits, clipSteps, clipMin, cands, where);
+    for (const GroupFit& c : cands)
         tryCandidate(c);
-    }
     if (extra) {
         GroupFit c;
         if (toF16(extra->scale, extra->min, c)) tryCandidate(c);

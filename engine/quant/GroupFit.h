@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace mobi {
 
@@ -19,6 +20,11 @@ struct GroupFit {
 // Codes of v[0..n) on the grid (min, scale): round-to-nearest-even of
 // (v - min) / scale clamped to [0, 2^bits - 1] (all zero when scale is 0).
 void quantizeToGrid(const float* v, int n, int bits, float scale, float min, uint8_t* codes);
+
+// The clipping-search candidates of fitGroup (fp16-rounded), in order.
+// Throws like fitGroup.
+void clipCandidates(const float* v, int n, int bits, int clipSteps, float clipMin,
+                    std::vector<GroupFit>& out, const char* where);
 
 // Fits `bits`-bit codes to v[0..n). The [lo, hi] range of the group is
 // shrunk by `clipSteps` factors from 1.0 down to `clipMin` (towards zero when

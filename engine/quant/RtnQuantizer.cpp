@@ -14,8 +14,7 @@ namespace mobi {
 RtnQuantizer RtnQuantizer::quantize(const Tensor& src, const Options& opt,
                                     const std::vector<float>* colImportance, ThreadPool* pool) {
     if (src.shape.size() != 2 || src.shape[0] <= 0 || src.shape[1] <= 0)
-        throw UnsupportedError(src.name, "cannot quantize a tensor of shape " +
-                                             src.shapeString() +
+        throw UnsupportedError(src.name, "cannot quantize a tensor of shape " + src.shapeString() +
                                              " (expected a non-empty 2-D weight matrix)");
     const Tensor* t = &src;
     return quantizeRows([t](int64_t r, float* out) { t->rowToF32(r, out); }, src.shape[0],
@@ -35,18 +34,17 @@ RtnQuantizer RtnQuantizer::quantize(const float* src, int64_t rows, int64_t cols
 RtnQuantizer RtnQuantizer::quantizeRows(const std::function<void(int64_t, float*)>& rowSource,
                                         int64_t rows, int64_t cols, const Options& opt,
                                         const std::string& name,
-                                        const std::vector<float>* colImportance,
-                                        ThreadPool* pool) {
+                                        const std::vector<float>* colImportance, ThreadPool* pool) {
     if (opt.bits < 1 || opt.bits > 8)
         throw EngineError(name, "RTN bits " + std::to_string(opt.bits) + " out of range 1..8");
     if (opt.groupSize <= 0)
-        throw EngineError(name, "group size " + std::to_string(opt.groupSize) +
-                                    " must be positive");
+        throw EngineError(name,
+                          "group size " + std::to_string(opt.groupSize) + " must be positive");
     if (opt.clipSteps < 1 || opt.clipSteps > 1000 || !(opt.clipMin > 0.0f && opt.clipMin <= 1.0f))
         throw EngineError(name, "invalid clipping search");
     if (rows <= 0 || cols <= 0 || rows > (int64_t(1) << 40) / cols)
-        throw UnsupportedError(name, "cannot quantize a matrix of " + std::to_string(rows) +
-                                         " x " + std::to_string(cols));
+        throw UnsupportedError(name, "cannot quantize a matrix of " + std::to_string(rows) + " x " +
+                                         std::to_string(cols));
     if (colImportance && static_cast<int64_t>(colImportance->size()) != cols)
         throw EngineError(name, "activation statistics have " +
                                     std::to_string(colImportance->size()) +
@@ -72,10 +70,10 @@ RtnQuantizer RtnQuantizer::quantizeRows(const std::function<void(int64_t, float*
                 const int64_t c0 = g * opt.groupSize;
                 const int n = static_cast<int>(std::min<int64_t>(opt.groupSize, cols - c0));
                 uint8_t* codes = q.codes_.data() + r * cols + c0;
-                const GroupFit f = fitGroup(row.data() + c0,
-                                            colImportance ? colImportance->data() + c0 : nullptr,
-                                            n, opt.bits, opt.clipSteps, opt.clipMin, nullptr,
-                                            codes, scratch.data(), name.c_str());
+                const GroupFit f =
+                    fitGroup(row.data() + c0, colImportance ? colImportance->data() + c0 : nullptr,
+                             n, opt.bits, opt.clipSteps, opt.clipMin, nullptr, codes,
+                             scratch.data(), name.c_str());
                 const size_t gi = static_cast<size_t>(r * q.groupsPerRow_ + g);
                 q.scales_[gi] = f.scaleF16;
                 q.mins_[gi] = f.minF16;
@@ -116,7 +114,8 @@ void RtnQuantizer::dequantizeRow(int64_t r, float* out) const {
 
 std::vector<float> RtnQuantizer::dequantize() const {
     std::vector<float> out(static_cast<size_t>(rows_ * cols_));
-    for (int64_t r = 0; r < rows_; ++r) dequantizeRow(r, out.data() + r * cols_);
+    for (int64_t r = 0; r < rows_; ++r)
+        dequantizeRow(r, out.data() + r * cols_);
     return out;
 }
 

@@ -18,7 +18,7 @@ class ThreadPool;
 // search of GroupFit.h; value = min + scale * code. Stored unpacked (one code
 // per byte): it is the quality baseline, not a kernel format.
 class RtnQuantizer {
-public:
+  public:
     struct Options {
         int bits = 4;
         int groupSize = 128;
@@ -33,8 +33,8 @@ public:
     static RtnQuantizer quantize(const Tensor& src, const Options& opt,
                                  const std::vector<float>* colImportance = nullptr,
                                  ThreadPool* pool = nullptr);
-    static RtnQuantizer quantize(const float* src, int64_t rows, int64_t cols,
-                                 const Options& opt, const std::string& name = "matrix",
+    static RtnQuantizer quantize(const float* src, int64_t rows, int64_t cols, const Options& opt,
+                                 const std::string& name = "matrix",
                                  const std::vector<float>* colImportance = nullptr,
                                  ThreadPool* pool = nullptr);
 
@@ -54,7 +54,7 @@ public:
     // ||W - Q(W)||_F / ||W||_F, recorded while quantizing.
     double reconstructionError() const { return error_; }
 
-private:
+  private:
     static RtnQuantizer quantizeRows(const std::function<void(int64_t, float*)>& rowSource,
                                      int64_t rows, int64_t cols, const Options& opt,
                                      const std::string& name,

@@ -7,7 +7,9 @@
 
 namespace mobi {
 
-const char* sliceModeName(SliceMode m) { return m == SliceMode::Nested ? "nested" : "residual"; }
+const char* sliceModeName(SliceMode m) {
+    return m == SliceMode::Nested ? "nested" : "residual";
+}
 
 SliceMode parseSliceMode(const std::string& s, const std::string& where) {
     if (s == "nested") return SliceMode::Nested;
@@ -17,7 +19,8 @@ SliceMode parseSliceMode(const std::string& s, const std::string& where) {
 
 int SliceConfig::bitsForLevel(int k) const {
     int b = 0;
-    for (int i = 0; i < k && i < levels(); ++i) b += sliceBits[i];
+    for (int i = 0; i < k && i < levels(); ++i)
+        b += sliceBits[i];
     return b;
 }
 
@@ -27,7 +30,9 @@ int SliceConfig::levelForBits(int bits) const {
     return -1;
 }
 
-int SliceConfig::firstPlane(int slice) const { return bitsForLevel(slice); }
+int SliceConfig::firstPlane(int slice) const {
+    return bitsForLevel(slice);
+}
 
 void SliceConfig::validate(const std::string& where) const {
     if (sliceBits.empty()) throw EngineError(where, "no slice widths given");
@@ -62,7 +67,8 @@ std::vector<int> SliceConfig::parseSliceBits(const std::string& spec, const std:
     size_t i = 0;
     const size_t n = spec.size();
     auto skipSpace = [&] {
-        while (i < n && std::isspace(static_cast<unsigned char>(spec[i]))) ++i;
+        while (i < n && std::isspace(static_cast<unsigned char>(spec[i])))
+            ++i;
     };
     skipSpace();
     if (i == n) throw EngineError(where, "empty slice list (expected e.g. 2,1,1,1)");
@@ -79,8 +85,8 @@ std::vector<int> SliceConfig::parseSliceBits(const std::string& spec, const std:
         }
         out.push_back(static_cast<int>(v));
         if (out.size() > static_cast<size_t>(kMaxTotalBits))
-            throw EngineError(where, "more than " + std::to_string(kMaxTotalBits) +
-                                         " slices in '" + spec + "'");
+            throw EngineError(where, "more than " + std::to_string(kMaxTotalBits) + " slices in '" +
+                                         spec + "'");
         skipSpace();
         if (i == n) break;
         if (spec[i] != ',')

@@ -33,6 +33,14 @@ struct SliceConfig {
     // the group's [min, max] range evenly spaced from 1.0 down to clipMin.
     int clipSteps = 20;
     float clipMin = 0.5f;
+    // What slice 1's clipping search minimises in nested mode, where later
+    // levels live on slice 1's range: its own error (Level1), or the errors
+    // of all levels, each scaled by 4^(B_k - b_1) so that every level counts
+    // alike (AllLevels, the default: with Level1 the clipping chosen for 2
+    // bits caps the top level). Residual mode always uses Level1 (its later
+    // slices refit their own ranges).
+    enum class ClipObjective : uint8_t { Level1, AllLevels };
+    ClipObjective clipObjective = ClipObjective::AllLevels;
 
     int levels() const { return static_cast<int>(sliceBits.size()); }
     // Bits of a weight at level k (1-based): b_1 + ... + b_k.

@@ -14,8 +14,8 @@ constexpr int kMaxPlanes = 16;
 struct Plan {
     int64_t rows = 0, cols = 0, wordsPerRow = 0, groupsPerRow = 0;
     int groupSize = 0;
-    int nPlanes = 0;   // B_k
-    int nScaled = 0;   // scale/min arrays read (1 nested, k residual)
+    int nPlanes = 0; // B_k
+    int nScaled = 0; // scale/min arrays read (1 nested, k residual)
     bool nested = true;
     float nestedC = 0.0f; // nested: off = min_1 - scale_1 * nestedC
     const uint64_t* planes[kMaxPlanes] = {};
@@ -37,8 +37,7 @@ struct Input {
 // Y[t * ldy + r] for t < n tokens (inputs in[t]) and rows [r0, r1).
 void rowsScalar(const Plan& p, const Input* in, int n, float* Y, int64_t ldy, int64_t r0,
                 int64_t r1);
-void rowsAvx2(const Plan& p, const Input* in, int n, float* Y, int64_t ldy, int64_t r0,
-              int64_t r1);
+void rowsAvx2(const Plan& p, const Input* in, int n, float* Y, int64_t ldy, int64_t r0, int64_t r1);
 void rowsAvx512(const Plan& p, const Input* in, int n, float* Y, int64_t ldy, int64_t r0,
                 int64_t r1);
 

@@ -27,7 +27,8 @@ Plan makePlan(const SlicedMatrix& w, int level) {
     p.nPlanes = cfg.bitsForLevel(level);
     p.nested = cfg.mode == SliceMode::Nested;
     p.nScaled = p.nested ? 1 : level;
-    for (int i = 0; i < p.nPlanes; ++i) p.planes[i] = w.plane(i);
+    for (int i = 0; i < p.nPlanes; ++i)
+        p.planes[i] = w.plane(i);
     for (int s = 0; s < p.nScaled; ++s) {
         p.scales[s] = w.scales(s);
         p.mins[s] = w.mins(s);
@@ -46,8 +47,8 @@ Plan makePlan(const SlicedMatrix& w, int level) {
             }
         }
         if (p.nested && i > 0)
-            p.nestedC += std::ldexp(static_cast<float>((1 << b) - 1),
-                                    -(cfg.bitsForLevel(i + 1) - b1) - 1);
+            p.nestedC +=
+                std::ldexp(static_cast<float>((1 << b) - 1), -(cfg.bitsForLevel(i + 1) - b1) - 1);
     }
     return p;
 }
@@ -62,7 +63,8 @@ static void prepareInput(const Plan& p, const float* x, float* out, Input& in) {
     for (int64_t g = 0; g < p.groupsPerRow; ++g) {
         const int64_t c0 = g * p.groupSize, c1 = std::min<int64_t>(p.cols, c0 + p.groupSize);
         float s = 0.0f;
-        for (int64_t j = c0; j < c1; ++j) s += x[j];
+        for (int64_t j = c0; j < c1; ++j)
+            s += x[j];
         gs[g] = s;
     }
     in.x = out;
@@ -86,10 +88,13 @@ void rowsScalar(const Plan& p, const Input* in, int n, float* Y, int64_t ldy, in
                 if (p.nested) {
                     off = mn[0] - sc[0] * p.nestedC;
                 } else {
-                    for (int s = 0; s < p.nScaled; ++s) off += mn[s];
+                    for (int s = 0; s < p.nScaled; ++s)
+                        off += mn[s];
                 }
-                for (int q = 0; q < p.nPlanes; ++q) coef[q] = sc[p.planeSlice[q]] * p.planeMul[q];
-                const int64_t c0 = g * p.groupSize, c1 = std::min<int64_t>(p.cols, c0 + p.groupSize);
+                for (int q = 0; q < p.nPlanes; ++q)
+                    coef[q] = sc[p.planeSlice[q]] * p.planeMul[q];
+                const int64_t c0 = g * p.groupSize,
+                              c1 = std::min<int64_t>(p.cols, c0 + p.groupSize);
                 float part = off * in[t].groupSum[g];
                 for (int q = 0; q < p.nPlanes; ++q) {
                     const uint64_t* row = p.planes[q] + r * p.wordsPerRow;
@@ -114,9 +119,15 @@ namespace {
 void runRows(KernelIsa isa, const Plan& p, const Input* in, int n, float* Y, int64_t ldy,
              int64_t r0, int64_t r1) {
     switch (isa) {
-    case KernelIsa::Avx512: rowsAvx512(p, in, n, Y, ldy, r0, r1); return;
-    case KernelIsa::Avx2: rowsAvx2(p, in, n, Y, ldy, r0, r1); return;
-    case KernelIsa::Scalar: rowsScalar(p, in, n, Y, ldy, r0, r1); return;
+    case KernelIsa::Avx512:
+        rowsAvx512(p, in, n, Y, ldy, r0, r1);
+        return;
+    case KernelIsa::Avx2:
+        rowsAvx2(p, in, n, Y, ldy, r0, r1);
+        return;
+    case KernelIsa::Scalar:
+        rowsScalar(p, in, n, Y, ldy, r0, r1);
+        return;
     }
 }
 
@@ -129,8 +140,8 @@ void gemmPlan(KernelIsa isa, const Plan& p, const float* X, int64_t ldx, int n, 
     if (r1 <= r0 || n <= 0) return;
     if (r0 < 0 || r1 > p.rows) throw EngineError("sliced matmul", "row range out of bounds");
     if (!kernelIsaAvailable(isa))
-        throw UnsupportedError("sliced matmul", std::string("this CPU has no ") +
-                                                    kernelIsaName(isa) + " support");
+        throw UnsupportedError("sliced matmul",
+                               std::string("this CPU has no ") + kernelIsaName(isa) + " support");
     const size_t stride = static_cast<size_t>(p.wordsPerRow * 64 + p.groupsPerRow);
     thread_local std::vector<float> buf;
     thread_local std::vector<Input> inputs;

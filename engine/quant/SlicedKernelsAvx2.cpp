@@ -21,7 +21,8 @@ struct MaskTable {
     alignas(32) uint32_t m[256][8];
     MaskTable() {
         for (int b = 0; b < 256; ++b)
-            for (int l = 0; l < 8; ++l) m[b][l] = ((b >> l) & 1) ? 0xffffffffu : 0u;
+            for (int l = 0; l < 8; ++l)
+                m[b][l] = ((b >> l) & 1) ? 0xffffffffu : 0u;
     }
 };
 const MaskTable maskTable;
@@ -68,16 +69,19 @@ MOBI_TARGET MOBI_INLINE void tile(const Plan& p, const Input& in, float* y, int6
             if (p.nested) {
                 off = mn[0] - sc[0] * p.nestedC;
             } else {
-                for (int s = 0; s < p.nScaled; ++s) off += mn[s];
+                for (int s = 0; s < p.nScaled; ++s)
+                    off += mn[s];
             }
-            for (int q = 0; q < P; ++q) coef[i][q] = sc[p.planeSlice[q]] * p.planeMul[q];
+            for (int q = 0; q < P; ++q)
+                coef[i][q] = sc[p.planeSlice[q]] * p.planeMul[q];
             yoff[i] += off * in.groupSum[g];
         }
         for (int q = 0; q < P; ++q) {
             __m256 S[NR];
             const __m256 x0 = _mm256_loadu_ps(xg);
 #pragma GCC unroll 4
-            for (int i = 0; i < NR; ++i) S[i] = _mm256_and_ps(maskOf(prow[q][i][mb]), x0);
+            for (int i = 0; i < NR; ++i)
+                S[i] = _mm256_and_ps(maskOf(prow[q][i][mb]), x0);
             for (int c = 1; c < nch; ++c) {
                 const __m256 xv = _mm256_loadu_ps(xg + 8 * c);
 #pragma GCC unroll 4
@@ -89,18 +93,21 @@ MOBI_TARGET MOBI_INLINE void tile(const Plan& p, const Input& in, float* y, int6
                 acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(coef[i][q]), S[i], acc[i]);
         }
     }
-    for (int i = 0; i < NR; ++i) y[r + i] = hsum(acc[i]) + yoff[i];
+    for (int i = 0; i < NR; ++i)
+        y[r + i] = hsum(acc[i]) + yoff[i];
 }
 
 } // namespace
 
-MOBI_TARGET void rowsAvx2(const Plan& p, const Input* in, int n, float* Y, int64_t ldy,
-                          int64_t r0, int64_t r1) {
+MOBI_TARGET void rowsAvx2(const Plan& p, const Input* in, int n, float* Y, int64_t ldy, int64_t r0,
+                          int64_t r1) {
     int64_t r = r0;
     for (; r + 4 <= r1; r += 4)
-        for (int t = 0; t < n; ++t) tile<4>(p, in[t], Y + t * ldy, r);
+        for (int t = 0; t < n; ++t)
+            tile<4>(p, in[t], Y + t * ldy, r);
     for (; r < r1; ++r)
-        for (int t = 0; t < n; ++t) tile<1>(p, in[t], Y + t * ldy, r);
+        for (int t = 0; t < n; ++t)
+            tile<1>(p, in[t], Y + t * ldy, r);
 }
 
 } // namespace mobi::sliced_detail

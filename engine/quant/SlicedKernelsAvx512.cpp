@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #define MOBI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c")))
 #define MOBI_INLINE inline __attribute__((always_inline))
@@ -24,72 +25,163 @@ MOBI_INLINE uint16_t load16(const uint8_t* p) {
     return v;
 }
 
-template <int NR>
-MOBI_TARGET MOBI_INLINE void tile(const Plan& p, const Input& in, float* y, int64_t r) {
+// Per-row coefficients of a tile: coef[(i * P + q) * G + g] multiplies
+// plane q's masked sum in group g of row i; offSum[i] = sum_g off_g X_g.
+MOBI_TARGET void rowCoefficients(const Plan& p, const Input& in, int64_t r, int NR, float* coef,
+                                 float* offSum) {
     const int P = p.nPlanes;
+    const int64_t G = p.groupsPerRow;
+    for (int i = 0; i < NR; ++i) {
+        const size_t base = static_cast<size_t>((r + i) * G);
+        __m512 offAcc = _mm512_setzero_ps();
+        for (int64_t g = 0; g < G; g += 16) {
+            const __mmask16 m =
+                G - g >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (G - g)) - 1);
+            __m512 sc[kMaxPlanes];
+            __m512 off = _mm512_setzero_ps();
+            for (int s = 0; s < p.nScaled; ++s) {
+                sc[s] = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p.scales[s] + base + g));
+                const __m512 mn =
+                    _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p.mins[s] + base + g));
+                off = p.nested ? _mm512_sub_ps(mn, _mm512_mul_ps(sc[0], _mm512_set1_ps(p.nestedC)))
+                               : _mm512_add_ps(off, mn);
+            }
+            offAcc = _mm512_fmadd_ps(off, _mm512_maskz_loadu_ps(m, in.groupSum + g), offAcc);
+            for (int q = 0; q < P; ++q)
+                _mm512_mask_storeu_ps(
+                    coef + (i * P + q) * G + g, m,
+                    _mm512_mul_ps(sc[p.planeSlice[q]], _mm512_set1_ps(p.planeMul[q])));
+        }
+        offSum[i] = _mm512_reduce_add_ps(offAcc);
+    }
+}
+
+// NCH > 0: every group has NCH 16-column chunks (compile time); NCH == 0:
+// chunks counted per group (tail groups, other group sizes).
+template <int NR, int NCH>
+MOBI_TARGET MOBI_INLINE void tile(const Plan& p, const Input& in, float* y, int64_t r,
+                                  const float* coef, const float* offSum) {
+    const int P = p.nPlanes;
+    const int64_t G = p.groupsPerRow;
     const int cpg = p.groupSize / 16;
     const uint8_t* prow[kMaxPlanes][NR];
     for (int q = 0; q < P; ++q)
         for (int i = 0; i < NR; ++i)
             prow[q][i] = reinterpret_cast<const uint8_t*>(p.planes[q] + (r + i) * p.wordsPerRow);
     __m512 acc[NR];
-    float yoff[NR];
-    for (int i = 0; i < NR; ++i) {
+    for (int i = 0; i < NR; ++i)
         acc[i] = _mm512_setzero_ps();
-        yoff[i] = 0.0f;
-    }
-    for (int64_t g = 0; g < p.groupsPerRow; ++g) {
+    const int64_t gEnd = NCH > 0 ? p.cols / p.groupSize : G;
+    for (int64_t g = 0; g < gEnd; ++g) {
         const int64_t c0 = g * p.groupSize;
-        const int nch = static_cast<int>(std::min<int64_t>(cpg, (p.cols - c0 + 15) / 16));
+        const int nch =
+            NCH > 0 ? NCH : static_cast<int>(std::min<int64_t>(cpg, (p.cols - c0 + 15) / 16));
         const float* xg = in.x + c0;
         const int64_t mb = c0 / 8; // byte offset of the group in a plane row
-        float coef[NR][kMaxPlanes];
-        for (int i = 0; i < NR; ++i) {
-            const size_t gi = static_cast<size_t>((r + i) * p.groupsPerRow + g);
-            float sc[kMaxPlanes], mn[kMaxPlanes];
-            for (int s = 0; s < p.nScaled; ++s) {
-                sc[s] = _cvtsh_ss(p.scales[s][gi]);
-                mn[s] = _cvtsh_ss(p.mins[s][gi]);
-            }
-            float off = 0.0f;
-            if (p.nested) {
-                off = mn[0] - sc[0] * p.nestedC;
-            } else {
-                for (int s = 0; s < p.nScaled; ++s) off += mn[s];
-            }
-            for (int q = 0; q < P; ++q) coef[i][q] = sc[p.planeSlice[q]] * p.planeMul[q];
-            yoff[i] += off * in.groupSum[g];
-        }
-        for (int q = 0; q < P; ++q) {
-            __m512 S[NR];
-            const __m512 x0 = _mm512_loadu_ps(xg);
-#pragma GCC unroll 4
-            for (int i = 0; i < NR; ++i)
-                S[i] = _mm512_maskz_mov_ps(static_cast<__mmask16>(load16(prow[q][i] + mb)), x0);
-            for (int c = 1; c < nch; ++c) {
-                const __m512 xv = _mm512_loadu_ps(xg + 16 * c);
-#pragma GCC unroll 4
+        if constexpr (NCH > 0) {
+            __m512 xv[NCH];
+#pragma GCC unroll 16
+            for (int c = 0; c < NCH; ++c)
+                xv[c] = _mm512_loadu_ps(xg + 16 * c);
+            for (int q = 0; q < P; ++q) {
+                __m512 S[NR];
+#pragma GCC unroll 8
                 for (int i = 0; i < NR; ++i)
-                    S[i] = _mm512_mask_add_ps(
-                        S[i], static_cast<__mmask16>(load16(prow[q][i] + mb + 2 * c)), S[i], xv);
+                    S[i] =
+                        _mm512_maskz_mov_ps(static_cast<__mmask16>(load16(prow[q][i] + mb)), xv[0]);
+#pragma GCC unroll 16
+                for (int c = 1; c < NCH; ++c)
+#pragma GCC unroll 8
+                    for (int i = 0; i < NR; ++i)
+                        S[i] = _mm512_mask_add_ps(
+                            S[i], static_cast<__mmask16>(load16(prow[q][i] + mb + 2 * c)), S[i],
+                            xv[c]);
+#pragma GCC unroll 8
+                for (int i = 0; i < NR; ++i)
+                    acc[i] =
+                        _mm512_fmadd_ps(_mm512_set1_ps(coef[(i * P + q) * G + g]), S[i], acc[i]);
             }
-#pragma GCC unroll 4
-            for (int i = 0; i < NR; ++i)
-                acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(coef[i][q]), S[i], acc[i]);
+        } else {
+            for (int q = 0; q < P; ++q) {
+                __m512 S[NR];
+                const __m512 x0 = _mm512_loadu_ps(xg);
+                for (int i = 0; i < NR; ++i)
+                    S[i] = _mm512_maskz_mov_ps(static_cast<__mmask16>(load16(prow[q][i] + mb)), x0);
+                for (int c = 1; c < nch; ++c) {
+                    const __m512 xv = _mm512_loadu_ps(xg + 16 * c);
+                    for (int i = 0; i < NR; ++i)
+                        S[i] = _mm512_mask_add_ps(
+                            S[i], static_cast<__mmask16>(load16(prow[q][i] + mb + 2 * c)), S[i],
+                            xv);
+                }
+                for (int i = 0; i < NR; ++i)
+                    acc[i] =
+                        _mm512_fmadd_ps(_mm512_set1_ps(coef[(i * P + q) * G + g]), S[i], acc[i]);
+            }
         }
     }
-    for (int i = 0; i < NR; ++i) y[r + i] = _mm512_reduce_add_ps(acc[i]) + yoff[i];
+    if constexpr (NCH > 0) {
+        // The tail group (when cols is not a multiple of the group size) with
+        // a runtime chunk count, same operations per row.
+        for (int64_t g = gEnd; g < G; ++g) {
+            const int64_t c0 = g * p.groupSize;
+            const int nch = static_cast<int>(std::min<int64_t>(cpg, (p.cols - c0 + 15) / 16));
+            const float* xg = in.x + c0;
+            const int64_t mb = c0 / 8;
+            for (int q = 0; q < P; ++q) {
+                __m512 S[NR];
+                const __m512 x0 = _mm512_loadu_ps(xg);
+                for (int i = 0; i < NR; ++i)
+                    S[i] = _mm512_maskz_mov_ps(static_cast<__mmask16>(load16(prow[q][i] + mb)), x0);
+                for (int c = 1; c < nch; ++c) {
+                    const __m512 xv = _mm512_loadu_ps(xg + 16 * c);
+                    for (int i = 0; i < NR; ++i)
+                        S[i] = _mm512_mask_add_ps(
+                            S[i], static_cast<__mmask16>(load16(prow[q][i] + mb + 2 * c)), S[i],
+                            xv);
+                }
+                for (int i = 0; i < NR; ++i)
+                    acc[i] =
+                        _mm512_fmadd_ps(_mm512_set1_ps(coef[(i * P + q) * G + g]), S[i], acc[i]);
+            }
+        }
+    }
+    for (int i = 0; i < NR; ++i)
+        y[r + i] = _mm512_reduce_add_ps(acc[i]) + offSum[i];
+}
+
+template <int NR>
+MOBI_TARGET void tileAny(const Plan& p, const Input& in, float* y, int64_t r, const float* coef,
+                         const float* offSum) {
+    if (p.groupSize == 128)
+        tile<NR, 8>(p, in, y, r, coef, offSum);
+    else if (p.groupSize == 64)
+        tile<NR, 4>(p, in, y, r, coef, offSum);
+    else
+        tile<NR, 0>(p, in, y, r, coef, offSum);
 }
 
 } // namespace
 
 MOBI_TARGET void rowsAvx512(const Plan& p, const Input* in, int n, float* Y, int64_t ldy,
                             int64_t r0, int64_t r1) {
+    constexpr int NR = 4;
+    thread_local std::vector<float> coef;
+    const size_t need = static_cast<size_t>(NR * p.nPlanes * p.groupsPerRow);
+    if (coef.size() < need) coef.resize(need);
+    float offSum[NR];
     int64_t r = r0;
-    for (; r + 4 <= r1; r += 4)
-        for (int t = 0; t < n; ++t) tile<4>(p, in[t], Y + t * ldy, r);
-    for (; r < r1; ++r)
-        for (int t = 0; t < n; ++t) tile<1>(p, in[t], Y + t * ldy, r);
+    for (; r < r1;) {
+        const int nr = r + NR <= r1 ? NR : 1;
+        for (int t = 0; t < n; ++t) {
+            rowCoefficients(p, in[t], r, nr, coef.data(), offSum);
+            if (nr == NR)
+                tileAny<NR>(p, in[t], Y + t * ldy, r, coef.data(), offSum);
+            else
+                tileAny<1>(p, in[t], Y + t * ldy, r, coef.data(), offSum);
+        }
+        r += nr;
+    }
 }
 
 } // namespace mobi::sliced_detail

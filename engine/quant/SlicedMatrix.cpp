@@ -14,6 +14,54 @@ namespace mobi {
 
 namespace {
 
+// Slice 1 of a nested group chosen for all levels: every clipping candidate
+// is refined through all slices exactly as quantizeRows does, and the one
+// with the smallest sum_k 4^(B_k - b_1) * weighted SSE_k wins.
+GroupFit fitNestedAllLevels(const float* v, const float* wt, int n, const SliceConfig& cfg,
+                            const char* where) {
+    thread_local std::vector<GroupFit> cands;
+    thread_local std::vector<float> recon, resid;
+    thread_local std::vector<uint8_t> codes;
+    recon.resize(static_cast<size_t>(n));
+    resid.resize(static_cast<size_t>(n));
+    codes.resize(static_cast<size_t>(n));
+    const int b1 = cfg.sliceBits[0];
+    clipCandidates(v, n, b1, cfg.clipSteps, cfg.clipMin, cands, where);
+    GroupFit best;
+    double bestObj = 0.0;
+    bool have = false;
+    for (const GroupFit& c : cands) {
+        std::fill(recon.begin(), recon.end(), 0.0f);
+        std::copy(v, v + n, resid.begin());
+        float scale = c.scale, min = c.min;
+        double obj = 0.0;
+        int B = 0;
+        for (int i = 0; i < cfg.levels(); ++i) {
+            const int b = cfg.sliceBits[static_cast<size_t>(i)];
+            B += b;
+            if (i > 0) {
+                scale = scale / static_cast<float>(1 << b);
+                min = -scale * static_cast<float>((1 << b) - 1) * 0.5f;
+            }
+            quantizeToGrid(resid.data(), n, b, scale, min, codes.data());
+            double e = 0.0;
+            for (int j = 0; j < n; ++j) {
+                recon[j] += min + scale * static_cast<float>(codes[j]);
+                resid[j] = v[j] - recon[j];
+                const double d = static_cast<double>(resid[j]) * resid[j];
+                e += wt ? wt[j] * d : d;
+            }
+            obj += std::ldexp(e, 2 * (B - b1));
+        }
+        if (!have || obj < bestObj) {
+            best = c;
+            bestObj = obj;
+            have = true;
+        }
+    }
+    return best;
+}
+
 struct OwnedStorage {
     std::vector<uint64_t> planes;
     std::vector<uint16_t> scales, mins;
@@ -38,7 +86,8 @@ void SlicedMatrix::allocateOwned() {
     planes_.clear();
     scales_.clear();
     mins_.clear();
-    for (int p = 0; p < planes(); ++p) planes_.push_back(st->planes.data() + p * planeWords);
+    for (int p = 0; p < planes(); ++p)
+        planes_.push_back(st->planes.data() + p * planeWords);
     for (size_t s = 0; s < nScaled; ++s) {
         scales_.push_back(st->scales.data() + s * nGroups);
         mins_.push_back(st->mins.data() + s * nGroups);
@@ -70,8 +119,7 @@ SlicedMatrix SlicedMatrix::quantize(const float* src, int64_t rows, int64_t cols
 SlicedMatrix SlicedMatrix::quantizeRows(const std::function<void(int64_t, float*)>& rowSource,
                                         int64_t rows, int64_t cols, const SliceConfig& cfg,
                                         const std::string& name,
-                                        const std::vector<float>* colImportance,
-                                        ThreadPool* pool) {
+                                        const std::vector<float>* colImportance, ThreadPool* pool) {
     cfg.validate(name);
     if (rows <= 0 || cols <= 0 || rows > (int64_t(1) << 40) / cols)
         throw UnsupportedError(name, "cannot slice a matrix of " + std::to_string(rows) + " x " +
@@ -119,7 +167,8 @@ SlicedMatrix SlicedMatrix::quantizeRows(const std::function<void(int64_t, float*
                 const size_t gi = static_cast<size_t>(r * m.groupsPerRow_ + g);
                 std::fill(recon.begin(), recon.begin() + n, 0.0f);
                 std::copy(v, v + n, resid.begin());
-                for (int j = 0; j < n; ++j) ssum += static_cast<double>(v[j]) * v[j];
+                for (int j = 0; j < n; ++j)
+                    ssum += static_cast<double>(v[j]) * v[j];
                 float prevScale = 0.0f;
                 for (int i = 0; i < K; ++i) {
                     const int b = cfg.sliceBits[static_cast<size_t>(i)];
@@ -131,9 +180,15 @@ SlicedMatrix SlicedMatrix::quantizeRows(const std::function<void(int64_t, float*
                             extra.min = -extra.scale * static_cast<float>((1 << b) - 1) * 0.5f;
                             extraPtr = &extra;
                         }
-                        const GroupFit f =
-                            fitGroup(resid.data(), wt, n, b, cfg.clipSteps, cfg.clipMin, extraPtr,
-                                     codes.data(), scratch.data(), name.c_str());
+                        GroupFit f;
+                        if (i == 0 && cfg.mode == SliceMode::Nested && K > 1 &&
+                            cfg.clipObjective == SliceConfig::ClipObjective::AllLevels) {
+                            f = fitNestedAllLevels(resid.data(), wt, n, cfg, name.c_str());
+                            quantizeToGrid(resid.data(), n, b, f.scale, f.min, codes.data());
+                        } else {
+                            f = fitGroup(resid.data(), wt, n, b, cfg.clipSteps, cfg.clipMin,
+                                         extraPtr, codes.data(), scratch.data(), name.c_str());
+                        }
                         const size_t s = static_cast<size_t>(i) * nGroups + gi;
                         st->scales[s] = f.scaleF16;
                         st->mins[s] = f.minF16;
@@ -166,7 +221,8 @@ SlicedMatrix SlicedMatrix::quantizeRows(const std::function<void(int64_t, float*
             }
         }
         std::lock_guard<std::mutex> lock(mu);
-        for (int i = 0; i < K; ++i) errSum[static_cast<size_t>(i)] += err[static_cast<size_t>(i)];
+        for (int i = 0; i < K; ++i)
+            errSum[static_cast<size_t>(i)] += err[static_cast<size_t>(i)];
         srcSum += ssum;
     };
     if (pool && pool->size() > 1)
@@ -227,8 +283,8 @@ SlicedMatrix SlicedMatrix::fromTensors(const SliceConfig& cfg, int64_t rows, int
         for (const Tensor* t : {&scales[s], &mins[s]}) {
             if (t->data == nullptr || t->nbytes < m.scaleBytes())
                 throw FormatError(name, "scale/min array of slice " + std::to_string(s + 1) +
-                                            " has " + std::to_string(t->nbytes) +
-                                            " bytes, needs " + std::to_string(m.scaleBytes()));
+                                            " has " + std::to_string(t->nbytes) + " bytes, needs " +
+                                            std::to_string(m.scaleBytes()));
             if (reinterpret_cast<uintptr_t>(t->data) % 2 != 0)
                 throw FormatError(name, "scale/min array is not 2-byte aligned");
             owners->push_back(t->owner);
@@ -280,7 +336,8 @@ int SlicedMatrix::code(int slice, int64_t row, int64_t col) const {
     const size_t w = static_cast<size_t>(row * wordsPerRow_ + (col >> 6));
     int c = 0;
     for (int q = 0; q < b; ++q)
-        c = (c << 1) | static_cast<int>((planes_[static_cast<size_t>(p0 + q)][w] >> (col & 63)) & 1);
+        c = (c << 1) |
+            static_cast<int>((planes_[static_cast<size_t>(p0 + q)][w] >> (col & 63)) & 1);
     return c;
 }
 
@@ -303,7 +360,8 @@ void SlicedMatrix::dequantizeRow(int k, int64_t r, float* out) const {
 std::vector<float> SlicedMatrix::dequantizeLevel(int k) const {
     checkLevel(k);
     std::vector<float> out(static_cast<size_t>(rows_ * cols_));
-    for (int64_t r = 0; r < rows_; ++r) dequantizeRow(k, r, out.data() + r * cols_);
+    for (int64_t r = 0; r < rows_; ++r)
+        dequantizeRow(k, r, out.data() + r * cols_);
     return out;
 }
 

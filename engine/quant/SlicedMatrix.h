@@ -44,7 +44,7 @@ class ThreadPool;
 //    scale and fp16 min arrays of rows x groupsPerRow, row-major. Groups are
 //    [g*G, min((g+1)*G, cols)): the last group of a row may be shorter.
 class SlicedMatrix {
-public:
+  public:
     SlicedMatrix() = default;
 
     // Quantizes src (any dtype Tensor::rowToF32 decodes, shape [rows, cols]).
@@ -109,7 +109,7 @@ public:
     double reconstructionError(int k) const;
     double errorAgainst(int k, const Tensor& src) const;
 
-private:
+  private:
     static SlicedMatrix quantizeRows(const std::function<void(int64_t, float*)>& rowSource,
                                      int64_t rows, int64_t cols, const SliceConfig& cfg,
                                      const std::string& name,

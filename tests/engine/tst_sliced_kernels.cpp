@@ -26,24 +26,27 @@ struct Shape {
 std::vector<float> randomWeights(int64_t rows, int64_t cols, std::mt19937& rng) {
     std::normal_distribution<float> N(0.0f, 0.02f);
     std::vector<float> w(static_cast<size_t>(rows * cols));
-    for (auto& v : w) v = N(rng);
+    for (auto& v : w)
+        v = N(rng);
     // A few outlier columns, as in real attention/MLP weights.
     for (int64_t c = 3; c < cols; c += 37)
-        for (int64_t r = 0; r < rows; ++r) w[static_cast<size_t>(r * cols + c)] *= 8.0f;
+        for (int64_t r = 0; r < rows; ++r)
+            w[static_cast<size_t>(r * cols + c)] *= 8.0f;
     return w;
 }
 
 std::vector<float> randomInput(int64_t n, std::mt19937& rng) {
     std::normal_distribution<float> N(0.0f, 1.0f);
     std::vector<float> x(static_cast<size_t>(n));
-    for (auto& v : x) v = N(rng);
+    for (auto& v : x)
+        v = N(rng);
     return x;
 }
 
 // Dense reference in double plus a per-row bound on the float rounding of
 // the packed sum: its terms are at most (|w| + 2 max|w| of the group) |x|.
-void denseRef(const std::vector<float>& dq, int64_t rows, int64_t cols, int group,
-              const float* x, std::vector<double>& y, std::vector<double>& tol) {
+void denseRef(const std::vector<float>& dq, int64_t rows, int64_t cols, int group, const float* x,
+              std::vector<double>& y, std::vector<double>& tol) {
     y.assign(static_cast<size_t>(rows), 0.0);
     tol.assign(static_cast<size_t>(rows), 0.0);
     for (int64_t r = 0; r < rows; ++r) {
@@ -52,7 +55,8 @@ void denseRef(const std::vector<float>& dq, int64_t rows, int64_t cols, int grou
         for (int64_t c0 = 0; c0 < cols; c0 += group) {
             const int64_t c1 = std::min<int64_t>(cols, c0 + group);
             double gmax = 0.0;
-            for (int64_t j = c0; j < c1; ++j) gmax = std::max(gmax, std::fabs(double(w[j])));
+            for (int64_t j = c0; j < c1; ++j)
+                gmax = std::max(gmax, std::fabs(double(w[j])));
             for (int64_t j = c0; j < c1; ++j) {
                 s += double(w[j]) * x[j];
                 mag += (std::fabs(double(w[j])) + 2.0 * gmax) * std::fabs(double(x[j]));
@@ -63,9 +67,9 @@ void denseRef(const std::vector<float>& dq, int64_t rows, int64_t cols, int grou
     }
 }
 
-const std::vector<Shape> kShapes = {{7, 172, 128}, {33, 200, 48},  {5, 64, 64},   {9, 1000, 128},
-                                    {4, 16, 16},   {13, 130, 32},  {1, 47, 16},   {6, 300, 304},
-                                    {17, 2048, 128}};
+const std::vector<Shape> kShapes = {{7, 172, 128},  {33, 200, 48}, {5, 64, 64},
+                                    {9, 1000, 128}, {4, 16, 16},   {13, 130, 32},
+                                    {1, 47, 16},    {6, 300, 304}, {17, 2048, 128}};
 
 const std::vector<std::vector<int>> kSlices = {{2, 1, 1, 1}, {4, 2, 2}, {3, 1}, {1, 1, 1}, {8, 8}};
 
@@ -74,7 +78,7 @@ const std::vector<std::vector<int>> kSlices = {{2, 1, 1, 1}, {4, 2, 2}, {3, 1}, 
 class TestSlicedKernels : public QObject {
     Q_OBJECT
 
-private slots:
+  private slots:
     void packedMatchesDenseEveryLevel() {
         std::mt19937 rng(1234);
         int checked = 0;
@@ -189,7 +193,8 @@ private slots:
                 return Tensor::fromBytes("t", DType::I8, {int64_t(n)}, b);
             };
             std::vector<Tensor> planes, scales, mins;
-            for (int p = 0; p < m.planes(); ++p) planes.push_back(copy(m.plane(p), m.planeBytes()));
+            for (int p = 0; p < m.planes(); ++p)
+                planes.push_back(copy(m.plane(p), m.planeBytes()));
             for (int s = 0; s < m.scaledSlices(); ++s) {
                 scales.push_back(copy(m.scales(s), m.scaleBytes()));
                 mins.push_back(copy(m.mins(s), m.scaleBytes()));
@@ -206,21 +211,21 @@ private slots:
             }
             // Wrong counts and short arrays are format errors.
             std::vector<Tensor> fewer(planes.begin(), planes.end() - 1);
-            QVERIFY_THROWS_EXCEPTION(FormatError, SlicedMatrix::fromTensors(cfg, rows, cols, fewer,
-                                                                            scales, mins, "w"));
+            QVERIFY_THROWS_EXCEPTION(
+                FormatError, SlicedMatrix::fromTensors(cfg, rows, cols, fewer, scales, mins, "w"));
             std::vector<Tensor> shortPlanes = planes;
             shortPlanes[1] = copy(m.plane(1), m.planeBytes() - 8);
-            QVERIFY_THROWS_EXCEPTION(FormatError, SlicedMatrix::fromTensors(
-                                                      cfg, rows, cols, shortPlanes, scales, mins,
-                                                      "w"));
+            QVERIFY_THROWS_EXCEPTION(
+                FormatError,
+                SlicedMatrix::fromTensors(cfg, rows, cols, shortPlanes, scales, mins, "w"));
             std::vector<Tensor> shortScales = scales;
             shortScales[0] = copy(m.scales(0), m.scaleBytes() - 2);
-            QVERIFY_THROWS_EXCEPTION(FormatError, SlicedMatrix::fromTensors(
-                                                      cfg, rows, cols, planes, shortScales, mins,
-                                                      "w"));
-            QVERIFY_THROWS_EXCEPTION(FormatError, SlicedMatrix::fromTensors(
-                                                      cfg, rows, cols + 64, planes, scales, mins,
-                                                      "w"));
+            QVERIFY_THROWS_EXCEPTION(
+                FormatError,
+                SlicedMatrix::fromTensors(cfg, rows, cols, planes, shortScales, mins, "w"));
+            QVERIFY_THROWS_EXCEPTION(
+                FormatError,
+                SlicedMatrix::fromTensors(cfg, rows, cols + 64, planes, scales, mins, "w"));
         }
     }
 
@@ -229,12 +234,12 @@ private slots:
         const std::vector<float> w = randomWeights(4, 64, rng);
         const SlicedMatrix m = SlicedMatrix::quantize(w.data(), 4, 64, SliceConfig{});
         std::vector<float> x(64, 1.0f), y(4);
-        QVERIFY_THROWS_EXCEPTION(EngineError,
-                                 slicedGemvRange(KernelIsa::Scalar, m, 0, x.data(), y.data(), 0, 4));
-        QVERIFY_THROWS_EXCEPTION(EngineError,
-                                 slicedGemvRange(KernelIsa::Scalar, m, 5, x.data(), y.data(), 0, 4));
-        QVERIFY_THROWS_EXCEPTION(EngineError,
-                                 slicedGemvRange(KernelIsa::Scalar, m, 1, x.data(), y.data(), 0, 5));
+        QVERIFY_THROWS_EXCEPTION(
+            EngineError, slicedGemvRange(KernelIsa::Scalar, m, 0, x.data(), y.data(), 0, 4));
+        QVERIFY_THROWS_EXCEPTION(
+            EngineError, slicedGemvRange(KernelIsa::Scalar, m, 5, x.data(), y.data(), 0, 4));
+        QVERIFY_THROWS_EXCEPTION(
+            EngineError, slicedGemvRange(KernelIsa::Scalar, m, 1, x.data(), y.data(), 0, 5));
     }
 };
 
