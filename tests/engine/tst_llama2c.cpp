@@ -4,11 +4,14 @@
 
 #include "core/Error.h"
 #include "io/Llama2cLoader.h"
+#include "io/ModelLoader.h"
+#include "model/Transformer.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <QFile>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -291,8 +294,13 @@ class TestLlama2c : public QObject {
         QTemporaryDir dir;
         const QByteArray file = readAll(testdata::path(kStories));
         const std::string path = writeFile(dir, "model.bin", file);
-        // Nothing next to the model: no tokenizer (ModelLoader reports it when one is required).
+        // Nothing next to the model: no tokenizer, and loadModel says so when one is required.
         QVERIFY(!load(path).tokenizer);
+        mobi::LoadOptions need;
+        need.requireTokenizer = true;
+        const QString why = failsNaming(path, [&] { mobi::loadModel(path, need); });
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        QCOMPARE(mobi::loadModel(path).format, std::string("llama2c"));
         // An explicit tokenizer.
         const std::string tok = testdata::stdPath("models/stories260K/tok512.bin");
         QCOMPARE(load(path, tok).tokenizer->vocabSize(), 512);
@@ -426,6 +434,59 @@ class TestLlama2c : public QObject {
         // group 32: everything but w2 ([64, 172] rows are not whole 32-blocks).
         QCOMPARE(std::stoi(m.metadata.at("llama2c.q8_0_tensors")), nQ8);
         QCOMPARE(nQ8, group == 32 ? 1 + 5 * 6 : 0);
+    }
+
+    // End to end through the forward pass: run.c's greedy output from the legacy
+    // file, identical logits from the v1 export, close logits from v2.
+    void forwardPass() {
+        REQUIRE_DATA(kStories);
+        REQUIRE_DATA("models/stories260K/greedy_empty_256.txt");
+        const mobi::Model ref = load(testdata::stdPath(kStories));
+        QVERIFY(ref.tokenizer);
+        std::string text;
+        std::vector<std::vector<float>> refLogits;
+        std::vector<int> greedy{1};
+        {
+            mobi::Transformer tf(ref, 2);
+            int tok = 1;
+            for (int pos = 0; pos < 256; ++pos) { // run.c -n 256: 256 forward steps
+                const std::vector<float>& logits = tf.forward(&tok, 1, pos);
+                if (pos < 16) refLogits.push_back(logits);
+                const int next =
+                    int(std::max_element(logits.begin(), logits.end()) - logits.begin());
+                if (next == 1) break;
+                text += ref.tokenizer->decodeToken(tok, next);
+                greedy.push_back(next);
+                tok = next;
+            }
+        }
+        QCOMPARE(QByteArray::fromStdString(text + "\n"),
+                 readAll(testdata::path("models/stories260K/greedy_empty_256.txt")));
+
+        QTemporaryDir dir;
+        const QByteArray legacy = readAll(testdata::path(kStories));
+        for (int variant : {1, 32, 64}) {
+            const std::string path =
+                writeFile(dir, QStringLiteral("m%1.bin").arg(variant),
+                          variant == 1 ? exportV1(legacy) : exportV2(legacy, variant));
+            const mobi::Model m = load(path);
+            mobi::Transformer tf(m, 2);
+            // Feed the reference's greedy tokens so both see the same context.
+            double worst = 0;
+            for (size_t pos = 0; pos < refLogits.size(); ++pos) {
+                const std::vector<float>& logits = tf.forward(&greedy[pos], 1, int(pos));
+                for (size_t k = 0; k < logits.size(); ++k)
+                    worst = std::max(worst, double(std::fabs(logits[k] - refLogits[pos][k])));
+            }
+            if (variant == 1) {
+                QCOMPARE(worst, 0.0);
+            } else {
+                qInfo("v2 group %d: max |logit - fp32 logit| over 16 positions = %.4f", variant,
+                      worst);
+                QVERIFY2(worst < 0.75, qPrintable(QString::number(worst)));
+                QVERIFY(worst > 0);
+            }
+        }
     }
 
     void hostileFiles() {
