@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <unistd.h>
 
@@ -17,6 +18,13 @@ namespace {
 const char kConfig[] = R"({"architectures":["LlamaForCausalLM"],"hidden_size":4,
 "intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":2,"num_key_value_heads":1,
 "rms_norm_eps":1e-5,"vocab_size":6,"max_position_embeddings":32})";
+
+std::string makeDir();
+
+const std::string& dirPath() {
+    static const std::string* dir = new std::string(makeDir()); // outlives atexit handlers
+    return *dir;
+}
 
 std::string makeDir() {
     char tmpl[] = "/tmp/fuzz_safetensors_XXXXXX";
@@ -30,10 +38,17 @@ std::string makeDir() {
     return dir;
 }
 
+void removeDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dirPath(), ec);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const std::string dir = makeDir();
+    static const bool registered = (std::atexit(removeDir), true);
+    (void)registered;
+    const std::string& dir = dirPath();
     const std::string path = dir + "/model.safetensors";
     FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) std::abort();
