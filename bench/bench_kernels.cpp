@@ -104,6 +104,9 @@ void BM_Gemv(benchmark::State& st) {
     st.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * st.iterations() / 1e9,
                                                 benchmark::Counter::kIsRate);
     st.counters["bw_GB/s"] = bw;
+    // GB/s divided by the probe's GB/s (a rate counter, so shown with "/s").
+    st.counters["bw_frac"] = benchmark::Counter(double(set.bytes) * st.iterations() / 1e9 / bw,
+                                                benchmark::Counter::kIsRate);
     st.SetLabel(std::string(dtypeName(dt)) + " " + kernelIsaName(bestKernelIsa()));
 }
 
