@@ -67,7 +67,8 @@ BpeTokenizer::BpeTokenizer(BpeVocab vocab, Mode mode, PreTokenizer pre, int bos,
 
     // Later duplicates win, as in llama.cpp's token_to_id.
     index_.reserve(n);
-    for (int i = 0; i < ni; ++i) index_[vocab_.tokens[i]] = i;
+    for (int i = 0; i < ni; ++i)
+        index_[vocab_.tokens[i]] = i;
     for (int i = 0; i < ni && unkId_ < 0; ++i)
         if (isType(vocab_.types, i, TokenType::Unknown)) unkId_ = i;
 
@@ -151,10 +152,10 @@ std::string BpeTokenizer::mergeKey(std::string_view left, std::string_view right
 
 PreTokenizer BpeTokenizer::preTokenizerFromName(const std::string& name) {
     // llama.cpp's tokenizer.ggml.pre values grouped by the regex they select.
-    static const char* llama3[] = {"llama3",    "llama-v3", "llama-bpe", "falcon3", "falcon-h1",
-                                   "pixtral",   "dbrx",     "smaug-bpe", "chatglm-bpe",
-                                   "midm-2.0",  "lfm2"};
-    static const char* qwen2[] = {"qwen2", "stablelm2", "hunyuan", "deepseek-r1-qwen",
+    static const char* llama3[] = {"llama3",      "llama-v3", "llama-bpe", "falcon3",
+                                   "falcon-h1",   "pixtral",  "dbrx",      "smaug-bpe",
+                                   "chatglm-bpe", "midm-2.0", "lfm2"};
+    static const char* qwen2[] = {"qwen2",  "stablelm2",  "hunyuan", "deepseek-r1-qwen",
                                   "megrez", "solar-open", "grok-2"};
     for (const char* s : llama3)
         if (name == s) return PreTokenizer::Llama3;
@@ -168,10 +169,14 @@ PreTokenizer BpeTokenizer::preTokenizerFromName(const std::string& name) {
 
 const char* BpeTokenizer::preTokenizerName(PreTokenizer p) {
     switch (p) {
-    case PreTokenizer::Gpt2: return "gpt2";
-    case PreTokenizer::Llama3: return "llama-bpe";
-    case PreTokenizer::Qwen2: return "qwen2";
-    case PreTokenizer::None: return "none";
+    case PreTokenizer::Gpt2:
+        return "gpt2";
+    case PreTokenizer::Llama3:
+        return "llama-bpe";
+    case PreTokenizer::Qwen2:
+        return "qwen2";
+    case PreTokenizer::None:
+        return "none";
     }
     return "gpt2";
 }
@@ -247,10 +252,12 @@ void BpeTokenizer::encodeSegment(std::string_view text, std::vector<int>& out) c
     std::string utf8, word;
     for (size_t len : preTokenizeLengths(pre_, cpts)) {
         utf8.clear();
-        for (size_t i = pos; i < pos + len; ++i) unicode::append(utf8, cpts[i]);
+        for (size_t i = pos; i < pos + len; ++i)
+            unicode::append(utf8, cpts[i]);
         pos += len;
         word.clear();
-        for (char c : utf8) word += byteChars_[static_cast<unsigned char>(c)];
+        for (char c : utf8)
+            word += byteChars_[static_cast<unsigned char>(c)];
         encodeByteLevelWord(word, out);
     }
 }
@@ -280,9 +287,8 @@ void BpeTokenizer::encodeByteLevelWord(const std::string& word, std::vector<int>
     };
     std::vector<Symbol> sym;
     for (size_t off = 0; off < word.size();) {
-        const size_t n =
-            std::min(unicode::sequenceLength(static_cast<unsigned char>(word[off])),
-                     word.size() - off);
+        const size_t n = std::min(unicode::sequenceLength(static_cast<unsigned char>(word[off])),
+                                  word.size() - off);
         const int idx = static_cast<int>(sym.size());
         off += n;
         sym.push_back({off - n, n, idx - 1, off == word.size() ? -1 : idx + 1});
@@ -297,7 +303,8 @@ void BpeTokenizer::encodeByteLevelWord(const std::string& word, std::vector<int>
         if (it == mergeRank_.end()) return;
         queue.push({it->second, l, r, sym[l].n + sym[r].n});
     };
-    for (int i = 1; i < static_cast<int>(sym.size()); ++i) tryAdd(i - 1, i);
+    for (int i = 1; i < static_cast<int>(sym.size()); ++i)
+        tryAdd(i - 1, i);
     while (!queue.empty()) {
         const Bigram bg = queue.top();
         queue.pop();
@@ -323,9 +330,9 @@ void BpeTokenizer::encodeByteLevelWord(const std::string& word, std::vector<int>
         // Not in the vocabulary (only with merges whose result is missing):
         // one token per byte-level character, skipping characters that have none.
         for (size_t off = 0; off < piece.size();) {
-            const size_t n = std::min(
-                unicode::sequenceLength(static_cast<unsigned char>(piece[off])),
-                piece.size() - off);
+            const size_t n =
+                std::min(unicode::sequenceLength(static_cast<unsigned char>(piece[off])),
+                         piece.size() - off);
             const int c = lookup(piece.substr(off, n));
             if (c >= 0) out.push_back(c);
             off += n;
@@ -363,9 +370,11 @@ void BpeTokenizer::encodeSpmSegment(std::string_view text, std::vector<int>& out
             continue;
         }
         bool allBytes = true;
-        for (char c : ch) allBytes = allBytes && byteTokens_[static_cast<unsigned char>(c)] >= 0;
+        for (char c : ch)
+            allBytes = allBytes && byteTokens_[static_cast<unsigned char>(c)] >= 0;
         if (allBytes) {
-            for (char c : ch) ids.push_back(byteTokens_[static_cast<unsigned char>(c)]);
+            for (char c : ch)
+                ids.push_back(byteTokens_[static_cast<unsigned char>(c)]);
         } else if (unkId_ >= 0 && (ids.empty() || ids.back() != unkId_)) {
             ids.push_back(unkId_); // fuse_unk
         }
@@ -385,7 +394,8 @@ void BpeTokenizer::encodeSpmSegment(std::string_view text, std::vector<int>& out
     const int n = static_cast<int>(ids.size());
     if (n == 0) return;
     std::vector<Node> nodes(n);
-    for (int i = 0; i < n; ++i) nodes[i] = {ids[i], i - 1, i + 1 < n ? i + 1 : -1};
+    for (int i = 0; i < n; ++i)
+        nodes[i] = {ids[i], i - 1, i + 1 < n ? i + 1 : -1};
     std::priority_queue<Bigram> queue;
     auto tryAdd = [&](int l, int r) {
         if (l < 0 || r < 0) return;
@@ -394,7 +404,8 @@ void BpeTokenizer::encodeSpmSegment(std::string_view text, std::vector<int>& out
         if (it == idMerges_.end()) return;
         queue.push({it->second.first, l, r, nodes[l].id, nodes[r].id, it->second.second});
     };
-    for (int i = 0; i + 1 < n; ++i) tryAdd(i, i + 1);
+    for (int i = 0; i + 1 < n; ++i)
+        tryAdd(i, i + 1);
     while (!queue.empty()) {
         const Bigram bg = queue.top();
         queue.pop();
@@ -409,7 +420,8 @@ void BpeTokenizer::encodeSpmSegment(std::string_view text, std::vector<int>& out
         tryAdd(L.prev, bg.left);
         tryAdd(bg.left, L.next);
     }
-    for (int i = 0; i != -1; i = nodes[i].next) out.push_back(nodes[i].id);
+    for (int i = 0; i != -1; i = nodes[i].next)
+        out.push_back(nodes[i].id);
 }
 
 std::string BpeTokenizer::decodeToken(int prev, int id) const {

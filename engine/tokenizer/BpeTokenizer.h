@@ -52,6 +52,8 @@ public:
     // unknown tokens, as Hugging Face matches every added token.
     void setParseSpecial(bool parseSpecial) { parseSpecial_ = parseSpecial; }
     bool ignoresMerges() const { return ignoreMerges_; }
+    // ByteLevel: add_prefix_space; SpmCompatible: U+2581 prepended to the text.
+    bool addsPrefixSpace() const { return addPrefixSpace_; }
 
 private:
     using MergePair = std::pair<std::string, std::string>;

@@ -14,9 +14,10 @@ constexpr uint8_t kLNS = kLetterFlag | kNumberFlag | kSpaceFlag;
 // Text as code points and their flags; positions past the end read as
 // nothing (code point 0xFFFFFFFF, no flags), as llama.cpp's _get_cpt does.
 class Cursor {
-public:
+  public:
     explicit Cursor(const std::vector<uint32_t>& cpts) : cpts_(cpts), flags_(cpts.size()) {
-        for (size_t i = 0; i < cpts.size(); ++i) flags_[i] = flags(cpts[i]);
+        for (size_t i = 0; i < cpts.size(); ++i)
+            flags_[i] = flags(cpts[i]);
     }
     size_t size() const { return cpts_.size(); }
     uint32_t cpt(size_t i) const { return i < cpts_.size() ? cpts_[i] : 0xFFFFFFFFu; }
@@ -28,12 +29,14 @@ public:
     // The same class as llama.cpp's custom splitters test it (assigned only).
     bool isOtherAssigned(size_t i) const { return !is(i, kLNS) && is(i, kAssignedFlag); }
 
-private:
+  private:
     const std::vector<uint32_t>& cpts_;
     std::vector<uint8_t> flags_;
 };
 
-uint32_t asciiLower(uint32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+uint32_t asciiLower(uint32_t c) {
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
 
 // 's|'t|'re|'ve|'m|'ll|'d at pos: the match length or 0.
 size_t contraction(const Cursor& t, size_t pos, bool caseInsensitive) {
@@ -70,13 +73,15 @@ size_t nextGpt2(const Cursor& t, size_t pos) {
     for (uint8_t f : {kLetterFlag, kNumberFlag}) {
         if (!t.is(start, f)) continue;
         size_t e = start;
-        while (t.is(e, f)) ++e;
+        while (t.is(e, f))
+            ++e;
         return e - pos;
     }
     //  ?[^\s\p{L}\p{N}]+
     if (t.isOtherAssigned(start)) {
         size_t e = start;
-        while (t.isOtherAssigned(e)) ++e;
+        while (t.isOtherAssigned(e))
+            ++e;
         return e - pos;
     }
     const size_t k = spaceRun(t, pos, nullptr);
@@ -89,13 +94,15 @@ size_t nextLlama3(const Cursor& t, size_t pos, bool digitGroups) {
     if (!t.isNewline(pos) && !t.is(pos, kNumberFlag) &&
         (t.is(pos, kLetterFlag) || t.is(pos + 1, kLetterFlag))) {
         size_t e = pos + 1;
-        while (t.is(e, kLetterFlag)) ++e;
+        while (t.is(e, kLetterFlag))
+            ++e;
         return e - pos;
     }
     // \p{N}{1,3} or \p{N}
     if (t.is(pos, kNumberFlag)) {
         size_t e = pos + 1;
-        while (digitGroups && e - pos < 3 && t.is(e, kNumberFlag)) ++e;
+        while (digitGroups && e - pos < 3 && t.is(e, kNumberFlag))
+            ++e;
         return e - pos;
     }
     //  ?[^\s\p{L}\p{N}]+[\r\n]*
@@ -106,14 +113,18 @@ size_t nextLlama3(const Cursor& t, size_t pos, bool digitGroups) {
         // before an unassigned character (or at the end) is a word alone.
         if (!t.is(start, kLNS) && t.is(pos, kAssignedFlag) && pos < t.size()) {
             size_t e = start;
-            while (t.isOtherAssigned(e)) ++e;
-            while (t.isNewline(e)) ++e;
+            while (t.isOtherAssigned(e))
+                ++e;
+            while (t.isNewline(e))
+                ++e;
             return e - pos;
         }
     } else if (t.isOther(start)) {
         size_t e = start;
-        while (t.isOther(e)) ++e;
-        while (t.isNewline(e)) ++e;
+        while (t.isOther(e))
+            ++e;
+        while (t.isNewline(e))
+            ++e;
         return e - pos;
     }
     size_t lastNewlineEnd = 0;
@@ -135,9 +146,15 @@ std::vector<size_t> preTokenizeLengths(PreTokenizer kind, const std::vector<uint
     for (size_t pos = 0; pos < t.size();) {
         size_t n;
         switch (kind) {
-        case PreTokenizer::Gpt2: n = nextGpt2(t, pos); break;
-        case PreTokenizer::Llama3: n = nextLlama3(t, pos, true); break;
-        default: n = nextLlama3(t, pos, false); break;
+        case PreTokenizer::Gpt2:
+            n = nextGpt2(t, pos);
+            break;
+        case PreTokenizer::Llama3:
+            n = nextLlama3(t, pos, true);
+            break;
+        default:
+            n = nextLlama3(t, pos, false);
+            break;
         }
         if (n == 0 || n > t.size() - pos) n = 1; // cannot happen; keeps the loop finite
         lengths.push_back(n);
@@ -152,7 +169,8 @@ std::vector<std::string> preTokenize(PreTokenizer kind, std::string_view text) {
     size_t pos = 0;
     for (size_t n : preTokenizeLengths(kind, cpts)) {
         std::string w;
-        for (size_t i = pos; i < pos + n; ++i) unicode::append(w, cpts[i]);
+        for (size_t i = pos; i < pos + n; ++i)
+            unicode::append(w, cpts[i]);
         words.push_back(std::move(w));
         pos += n;
     }

@@ -20,33 +20,47 @@ const char kSpaceMark[] = "\xE2\x96\x81"; // U+2581
 
 // The regexes as Hugging Face tokenizer.json files spell them, and the
 // case-insensitive group rewritten the way llama.cpp spells it.
-const char kGpt2Regex[] = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-const char kGpt2RegexShort[] = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S))";
-const char kLlama3Regex[] = R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-const char kLlama3RegexCpp[] = R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-const char kQwen2Regex[] = R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
-const char kQwen2RegexCpp[] = R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char kGpt2Regex[] =
+    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+const char kGpt2RegexShort[] =
+    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S))";
+const char kLlama3Regex[] =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char kLlama3RegexCpp[] =
+    R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char kQwen2Regex[] =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char kQwen2RegexCpp[] =
+    R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
 bool regexKind(const std::string& r, PreTokenizer& out) {
-    if (r == kGpt2Regex || r == kGpt2RegexShort) out = PreTokenizer::Gpt2;
-    else if (r == kLlama3Regex || r == kLlama3RegexCpp) out = PreTokenizer::Llama3;
-    else if (r == kQwen2Regex || r == kQwen2RegexCpp) out = PreTokenizer::Qwen2;
-    else return false;
+    if (r == kGpt2Regex || r == kGpt2RegexShort)
+        out = PreTokenizer::Gpt2;
+    else if (r == kLlama3Regex || r == kLlama3RegexCpp)
+        out = PreTokenizer::Llama3;
+    else if (r == kQwen2Regex || r == kQwen2RegexCpp)
+        out = PreTokenizer::Qwen2;
+    else
+        return false;
     return true;
 }
 
 const char* regexFor(PreTokenizer p) {
     switch (p) {
-    case PreTokenizer::Llama3: return kLlama3Regex;
-    case PreTokenizer::Qwen2: return kQwen2Regex;
-    default: return kGpt2Regex;
+    case PreTokenizer::Llama3:
+        return kLlama3Regex;
+    case PreTokenizer::Qwen2:
+        return kQwen2Regex;
+    default:
+        return kGpt2Regex;
     }
 }
 
 // A token's text in an error message: bounded, one line.
 std::string show(const std::string& s) {
     std::string out = "'";
-    for (char c : s.substr(0, 40)) out += (c == '\n' || c == '\r') ? ' ' : c;
+    for (char c : s.substr(0, 40))
+        out += (c == '\n' || c == '\r') ? ' ' : c;
     if (s.size() > 40) out += "...";
     return out + "'";
 }
@@ -135,13 +149,14 @@ std::shared_ptr<BpeTokenizer> BpeTokenizer::fromTokenizerJson(const std::string&
                  show(text));
         auto [it, fresh] = byText.emplace(text, id);
         if (!fresh && it->second != id)
-            fail(what + " " + show(text) + " has two ids, " + std::to_string(it->second) +
-                 " and " + std::to_string(id));
+            fail(what + " " + show(text) + " has two ids, " + std::to_string(it->second) + " and " +
+                 std::to_string(id));
         tokens[id] = text;
         filled[id] = 1;
         maxId = std::max(maxId, id);
     };
-    for (const auto& [text, idJ] : vocabObj) place(text, idOf(idJ, "token " + show(text)), "token");
+    for (const auto& [text, idJ] : vocabObj)
+        place(text, idOf(idJ, "token " + show(text)), "token");
     for (const Json& a : added) {
         if (!a.isObject()) fail("added_tokens holds a non-object entry");
         const Json* c = a.find("content");
@@ -168,7 +183,8 @@ std::shared_ptr<BpeTokenizer> BpeTokenizer::fromTokenizerJson(const std::string&
         if (nj->string("type", "") == "Sequence") {
             const Json* list = nj->find("normalizers");
             if (list && list->isArray())
-                for (const Json& x : list->asArray()) norms.push_back(&x);
+                for (const Json& x : list->asArray())
+                    norms.push_back(&x);
         } else {
             norms.push_back(nj);
         }
@@ -195,7 +211,8 @@ std::shared_ptr<BpeTokenizer> BpeTokenizer::fromTokenizerJson(const std::string&
         if (pj->string("type", "") == "Sequence") {
             const Json* list = pj->find("pretokenizers");
             if (list && list->isArray())
-                for (const Json& x : list->asArray()) pres.push_back(&x);
+                for (const Json& x : list->asArray())
+                    pres.push_back(&x);
         } else {
             pres.push_back(pj);
         }
@@ -316,8 +333,8 @@ std::shared_ptr<BpeTokenizer> BpeTokenizer::fromTokenizerJson(const std::string&
     std::shared_ptr<BpeTokenizer> tok;
     try {
         BpeVocab v{std::move(tokens), {}, std::move(types)};
-        tok = std::make_shared<BpeTokenizer>(std::move(v), spm ? Mode::SpmCompatible : Mode::ByteLevel,
-                                             pre, bos, eos, addBos);
+        tok = std::make_shared<BpeTokenizer>(
+            std::move(v), spm ? Mode::SpmCompatible : Mode::ByteLevel, pre, bos, eos, addBos);
     } catch (const EngineError& e) {
         throw FormatError(path, e.problem());
     }
@@ -400,10 +417,10 @@ Json spmDecoder() {
     return d;
 }
 
-Json byteLevel(bool useRegex) {
+Json byteLevel(bool useRegex, bool prefixSpace = false) {
     Json b{Json::Object{}};
     b.set("type", Json("ByteLevel"));
-    b.set("add_prefix_space", Json(false));
+    b.set("add_prefix_space", Json(prefixSpace));
     b.set("trim_offsets", Json(true));
     b.set("use_regex", Json(useRegex));
     return b;
@@ -539,7 +556,8 @@ Json spmToJson(const SentencePieceTokenizer& sp) {
              k += unicode::sequenceLength(static_cast<unsigned char>(p[k]))) {
             auto l = index.find(p.substr(0, k));
             auto r = index.find(p.substr(k));
-            if (l != index.end() && r != index.end()) merges.push_back({score, l->second, r->second});
+            if (l != index.end() && r != index.end())
+                merges.push_back({score, l->second, r->second});
         }
         std::sort(merges.begin() + static_cast<std::ptrdiff_t>(first), merges.end(),
                   [](const Merge& a, const Merge& b) {
@@ -550,7 +568,8 @@ Json spmToJson(const SentencePieceTokenizer& sp) {
                      [](const Merge& a, const Merge& b) { return a.score > b.score; });
     std::vector<std::pair<std::string, std::string>> pairs;
     pairs.reserve(merges.size());
-    for (const Merge& m : merges) pairs.emplace_back(names[m.left], names[m.right]);
+    for (const Merge& m : merges)
+        pairs.emplace_back(names[m.left], names[m.right]);
 
     const int bos = sp.bos();
     const std::string bosText = bos >= 0 ? names[bos] : std::string();
@@ -572,14 +591,18 @@ Json bpeToJson(const BpeTokenizer& b) {
     const int bos = b.addsBos() ? b.bos() : -1;
     const std::string bosText = bos >= 0 ? v.tokens[bos] : std::string();
     if (b.mode() == BpeTokenizer::Mode::SpmCompatible)
-        return document(addedTokens(v.tokens, types), spmNormalizer(true), Json(nullptr),
-                        postProcessor(bosText, bos, Json(nullptr)), spmDecoder(),
+        return document(addedTokens(v.tokens, types), spmNormalizer(b.addsPrefixSpace()),
+                        Json(nullptr), postProcessor(bosText, bos, Json(nullptr)), spmDecoder(),
                         modelJson(v.tokens, mergesJson(pairs), true, unkName(v.tokens, types),
                                   b.ignoresMerges()));
     Json pre;
     switch (b.preTokenizer()) {
-    case PreTokenizer::Gpt2: pre = byteLevel(true); break;
-    case PreTokenizer::None: pre = byteLevel(false); break;
+    case PreTokenizer::Gpt2:
+        pre = byteLevel(true, b.addsPrefixSpace());
+        break;
+    case PreTokenizer::None:
+        pre = byteLevel(false, b.addsPrefixSpace());
+        break;
     default: {
         Json split{Json::Object{}};
         split.set("type", Json("Split"));
@@ -590,13 +613,13 @@ Json bpeToJson(const BpeTokenizer& b) {
         split.set("invert", Json(false));
         pre = Json(Json::Object{});
         pre.set("type", Json("Sequence"));
-        pre.set("pretokenizers", Json(Json::Array{split, byteLevel(false)}));
+        pre.set("pretokenizers", Json(Json::Array{split, byteLevel(false, b.addsPrefixSpace())}));
     }
     }
-    return document(addedTokens(v.tokens, types), Json(nullptr), pre,
-                    postProcessor(bosText, bos, byteLevel(false)), byteLevel(false),
-                    modelJson(v.tokens, mergesJson(pairs), false, std::string(),
-                              b.ignoresMerges()));
+    return document(
+        addedTokens(v.tokens, types), Json(nullptr), pre,
+        postProcessor(bosText, bos, byteLevel(false)), byteLevel(false),
+        modelJson(v.tokens, mergesJson(pairs), false, std::string(), b.ignoresMerges()));
 }
 
 } // namespace
@@ -604,7 +627,8 @@ Json bpeToJson(const BpeTokenizer& b) {
 std::string tokenizerToJson(const Tokenizer& tokenizer) {
     if (auto* sp = dynamic_cast<const SentencePieceTokenizer*>(&tokenizer))
         return spmToJson(*sp).dump(2) + "\n";
-    if (auto* b = dynamic_cast<const BpeTokenizer*>(&tokenizer)) return bpeToJson(*b).dump(2) + "\n";
+    if (auto* b = dynamic_cast<const BpeTokenizer*>(&tokenizer))
+        return bpeToJson(*b).dump(2) + "\n";
     throw UnsupportedError("tokenizer.json",
                            std::string("cannot write a '") + tokenizer.kind() + "' tokenizer");
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -337,8 +338,13 @@ void Json::dumpTo(std::string& out, int indent, int level) const {
         } else if (num_ == std::floor(num_) && std::fabs(num_) < 1e15) {
             out += std::to_string(static_cast<int64_t>(num_));
         } else {
+            // The shortest form that reads back as the same double (%.9g
+            // alone lost digits: a dump did not parse back to its value).
             char buf[32];
-            std::snprintf(buf, sizeof buf, "%.9g", num_);
+            for (int prec = 9; prec <= 17; ++prec) {
+                std::snprintf(buf, sizeof buf, "%.*g", prec, num_);
+                if (std::strtod(buf, nullptr) == num_) break;
+            }
             out += buf;
         }
         return;

@@ -55,10 +55,11 @@ struct SmallVocab {
 
 SmallVocab smallVocab() {
     SmallVocab s;
-    for (int b = 0; b < 256; ++b) s.vocab.tokens.push_back(byteChar(b));
+    for (int b = 0; b < 256; ++b)
+        s.vocab.tokens.push_back(byteChar(b));
     const std::vector<std::pair<std::string, std::string>> merges = {
-        {G, "t"},  {"h", "e"},  {G + "t", "he"}, {"a", "t"},   {"c", "at"}, {G, "c"},
-        {G + "c", "at"}, {"'", "s"}, {"1", "2"}, {"12", "3"}, {"a", "a"},
+        {G, "t"},        {"h", "e"}, {G + "t", "he"}, {"a", "t"},  {"c", "at"}, {G, "c"},
+        {G + "c", "at"}, {"'", "s"}, {"1", "2"},      {"12", "3"}, {"a", "a"},
     };
     for (const auto& [a, b] : merges) {
         s.vocab.merges.push_back(a + " " + b);
@@ -76,13 +77,15 @@ SmallVocab smallVocab() {
 
 Words pieces(const Tokenizer& t, const std::vector<int>& ids) {
     Words w;
-    for (int id : ids) w.push_back(t.piece(id));
+    for (int id : ids)
+        w.push_back(t.piece(id));
     return w;
 }
 
 QString show(const Words& w) {
     QStringList l;
-    for (const auto& s : w) l << QString::fromStdString("[" + s + "]");
+    for (const auto& s : w)
+        l << QString::fromStdString("[" + s + "]");
     return l.join(' ');
 }
 
@@ -90,7 +93,7 @@ QString show(const Words& w) {
     do {                                                                                           \
         const Words g_ = (got), w_ = (want);                                                       \
         if (g_ != w_)                                                                              \
-            QFAIL(qPrintable(QStringLiteral("got ") + show(g_) + QStringLiteral("\nwant ") +      \
+            QFAIL(qPrintable(QStringLiteral("got ") + show(g_) + QStringLiteral("\nwant ") +       \
                              show(w_)));                                                           \
     } while (0)
 
@@ -110,7 +113,8 @@ std::vector<std::string> lines(const std::string& path, size_t maxLines) {
     std::vector<std::string> out;
     std::istringstream in(readFile(path));
     std::string line;
-    while (out.size() < maxLines && std::getline(in, line)) out.push_back(line);
+    while (out.size() < maxLines && std::getline(in, line))
+        out.push_back(line);
     return out;
 }
 
@@ -118,16 +122,16 @@ std::vector<std::string> lines(const std::string& path, size_t maxLines) {
 
 class TstBpeTokenizer : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     // (c) Published splits. Hugging Face tokenizers'
     // tokenizers/src/pre_tokenizers/byte_level.rs tests (pre_tokenization,
     // handling_of_newlines, handling_of_multiple_whitespaces) and the HF NLP
     // course, chapter 6 ("Normalization and pre-tokenization": GPT-2 on
     // "Hello, how are  you?"). Their Ġ/Ċ are the byte-level forms of ' '/'\n'.
     void gpt2PublishedSplits() {
-        COMPARE_WORDS(preTokenize(PreTokenizer::Gpt2, "Hello my friend, how is your day going?"),
-                      (Words{"Hello", " my", " friend", ",", " how", " is", " your", " day",
-                             " going", "?"}));
+        COMPARE_WORDS(
+            preTokenize(PreTokenizer::Gpt2, "Hello my friend, how is your day going?"),
+            (Words{"Hello", " my", " friend", ",", " how", " is", " your", " day", " going", "?"}));
         COMPARE_WORDS(preTokenize(PreTokenizer::Gpt2, "Hello there\nHello there"),
                       (Words{"Hello", " there", "\n", "Hello", " there"}));
         COMPARE_WORDS(preTokenize(PreTokenizer::Gpt2, "Hello there       dear"),
@@ -163,17 +167,21 @@ private slots:
     void whitespaceRuns() {
         // \s+(?!\S) leaves the last space for the next word, except at the end.
         COMPARE_WORDS(preTokenize(PreTokenizer::Gpt2, "a   b   "), (Words{"a", "  ", " b", "   "}));
-        COMPARE_WORDS(preTokenize(PreTokenizer::Llama3, "a   b   "), (Words{"a", "  ", " b", "   "}));
+        COMPARE_WORDS(preTokenize(PreTokenizer::Llama3, "a   b   "),
+                      (Words{"a", "  ", " b", "   "}));
         // Llama-3's \s*[\r\n]+ ends at the last newline of the run.
         COMPARE_WORDS(preTokenize(PreTokenizer::Llama3, "a\n  b"), (Words{"a", "\n", " ", " b"}));
         COMPARE_WORDS(preTokenize(PreTokenizer::Gpt2, "a\n  b"), (Words{"a", "\n ", " b"}));
         COMPARE_WORDS(preTokenize(PreTokenizer::Llama3, "a \r\n\n b"),
                       (Words{"a", " \r\n\n", " b"}));
         // U+3000 IDEOGRAPHIC SPACE is \s; Llama-3 lets it lead a word.
-        COMPARE_WORDS(preTokenize(PreTokenizer::Gpt2, "a\xE3\x80\x80" "b"),
+        COMPARE_WORDS(preTokenize(PreTokenizer::Gpt2, "a\xE3\x80\x80"
+                                                      "b"),
                       (Words{"a", "\xE3\x80\x80", "b"}));
-        COMPARE_WORDS(preTokenize(PreTokenizer::Llama3, "a\xE3\x80\x80" "b"),
-                      (Words{"a", "\xE3\x80\x80" "b"}));
+        COMPARE_WORDS(preTokenize(PreTokenizer::Llama3, "a\xE3\x80\x80"
+                                                        "b"),
+                      (Words{"a", "\xE3\x80\x80"
+                                  "b"}));
     }
     void punctuationAndScripts() {
         COMPARE_WORDS(preTokenize(PreTokenizer::Gpt2, "hi!!!\n\nyo (ok)"),
@@ -203,8 +211,7 @@ private slots:
         COMPARE_WORDS(pieces(t, t.encode("the the cat's", false)),
                       (Words{"t", "he", G + "the", G, "cat", "'s"}));
         // Equal ranks: leftmost first, so "aaa" -> aa|a and "aaaa" -> aa|aa.
-        COMPARE_WORDS(pieces(t, t.encode("aaa aaaa", false)),
-                      (Words{"aa", "a", G, "aa", "aa"}));
+        COMPARE_WORDS(pieces(t, t.encode("aaa aaaa", false)), (Words{"aa", "a", G, "aa", "aa"}));
         COMPARE_WORDS(pieces(t, t.encode("1234", false)), (Words{"123", "4"}));
         // Non-ASCII: one byte-level character per UTF-8 byte.
         COMPARE_WORDS(pieces(t, t.encode("\xC3\xA9\xF0\x9F\x98\x80", false)),
@@ -237,8 +244,8 @@ private slots:
         QCOMPARE(ids, (std::vector<int>{259, s.tool, 259, s.eot}));
         QCOMPARE(t.decode(ids), std::string("at<tool>at"));
         // No BOS when the vocabulary does not add one.
-        BpeTokenizer noBos(s.vocab, BpeTokenizer::Mode::ByteLevel, PreTokenizer::Gpt2, s.eot,
-                           s.eot, false);
+        BpeTokenizer noBos(s.vocab, BpeTokenizer::Mode::ByteLevel, PreTokenizer::Gpt2, s.eot, s.eot,
+                           false);
         QCOMPARE(noBos.encode("at", true), std::vector<int>{259});
         QVERIFY_THROWS_EXCEPTION(EngineError, t.decodeToken(-1, t.vocabSize()));
     }
@@ -298,12 +305,14 @@ private slots:
         expectError(head + R"("vocab":{"a":0,"b":-1},"merges":[]}})", false, "id -1");
         expectError(head + R"("vocab":{"a":0,"b":1.5},"merges":[]}})", false, "id 1.5");
         expectError(head + R"("vocab":{"a":0,"b":1},"merges":["a c"]}})", false, "unknown token");
-        expectError(head + R"("vocab":{"a":0,"b":1},"merges":["a b"]}})", false, "not in the vocabulary");
+        expectError(head + R"("vocab":{"a":0,"b":1},"merges":["a b"]}})", false,
+                    "not in the vocabulary");
         expectError(head + R"("vocab":{"a":0,"b":1},"merges":["ab"]}})", false, "merge 0");
         expectError(head + R"("vocab":{"a":0},"merges":[7]}})", false, "merge 0");
         expectError(R"({"model":{"type":"Unigram","vocab":[]}})", true, "Unigram");
-        expectError(R"({"pre_tokenizer":{"type":"Split","pattern":{"Regex":"\\w+"}},"model":{"type":"BPE","vocab":{"a":0},"merges":[]}})",
-                    true, "regex");
+        expectError(
+            R"({"pre_tokenizer":{"type":"Split","pattern":{"Regex":"\\w+"}},"model":{"type":"BPE","vocab":{"a":0},"merges":[]}})",
+            true, "regex");
         expectError(R"({"model":{"type":"BPE","vocab":{"a":0},"merges":[]}})", true, "neither");
         expectError("[1,2]", false, "not a JSON object");
         expectError("{\"model\":", false, "JSON");

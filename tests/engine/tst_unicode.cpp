@@ -10,7 +10,7 @@ using namespace mobi;
 
 class TstUnicode : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void letters() {
         // Ll, Lu, Lt, Lm, Lo from several scripts.
         for (uint32_t cp : {0x61u, 0x5Au, 0xE9u, 0xAAu, 0x1C5u, 0x2B0u, 0x3B1u, 0x416u, 0x5D0u,
@@ -62,11 +62,16 @@ private slots:
         // Every invalid byte becomes one U+FFFD and decoding resumes at the
         // next byte (llama.cpp's unicode_cpts_from_utf8).
         const uint32_t R = unicode::kReplacement;
-        QCOMPARE(unicode::decode("\x80"), std::vector<uint32_t>{R});           // stray continuation
-        QCOMPARE(unicode::decode("\xC3"), std::vector<uint32_t>{R});           // truncated
-        QCOMPARE(unicode::decode("\xE2\x82" "A"), (std::vector<uint32_t>{R, R, 'A'}));
-        QCOMPARE(unicode::decode("\xFF" "b"), (std::vector<uint32_t>{R, 'b'})); // bad lead byte
-        QCOMPARE(unicode::decode("\xF4\x90\x80\x80"), (std::vector<uint32_t>{R, R, R, R})); // > U+10FFFF
+        QCOMPARE(unicode::decode("\x80"), std::vector<uint32_t>{R}); // stray continuation
+        QCOMPARE(unicode::decode("\xC3"), std::vector<uint32_t>{R}); // truncated
+        QCOMPARE(unicode::decode("\xE2\x82"
+                                 "A"),
+                 (std::vector<uint32_t>{R, R, 'A'}));
+        QCOMPARE(unicode::decode("\xFF"
+                                 "b"),
+                 (std::vector<uint32_t>{R, 'b'})); // bad lead byte
+        QCOMPARE(unicode::decode("\xF4\x90\x80\x80"),
+                 (std::vector<uint32_t>{R, R, R, R})); // > U+10FFFF
         // Overlong forms decode to their value, as llama.cpp reads them.
         QCOMPARE(unicode::decode("\xC1\x81"), std::vector<uint32_t>{0x41});
         QCOMPARE(unicode::encode(0x110000), unicode::encode(R));
