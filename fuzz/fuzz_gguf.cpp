@@ -46,15 +46,42 @@ void exerciseAccessors(const mobi::GgufFile& g) {
         if (!v) std::abort();
         (void)v->toString();
         // Each accessor either returns or throws FormatError for a wrong type.
-        try { (void)g.getString(key); } catch (const mobi::FormatError&) {}
-        try { (void)g.getInt(key); } catch (const mobi::FormatError&) {}
-        try { (void)g.getU32(key); } catch (const mobi::FormatError&) {}
-        try { (void)g.getF32(key); } catch (const mobi::FormatError&) {}
-        try { (void)g.getBool(key); } catch (const mobi::FormatError&) {}
-        try { (void)g.getStringArray(key); } catch (const mobi::FormatError&) {}
-        try { (void)g.getF32Array(key); } catch (const mobi::FormatError&) {}
-        try { (void)g.getI32Array(key); } catch (const mobi::FormatError&) {}
-        try { (void)g.arrayLength(key); } catch (const mobi::FormatError&) {}
+        try {
+            (void)g.getString(key);
+        } catch (const mobi::FormatError&) {
+        }
+        try {
+            (void)g.getInt(key);
+        } catch (const mobi::FormatError&) {
+        }
+        try {
+            (void)g.getU32(key);
+        } catch (const mobi::FormatError&) {
+        }
+        try {
+            (void)g.getF32(key);
+        } catch (const mobi::FormatError&) {
+        }
+        try {
+            (void)g.getBool(key);
+        } catch (const mobi::FormatError&) {
+        }
+        try {
+            (void)g.getStringArray(key);
+        } catch (const mobi::FormatError&) {
+        }
+        try {
+            (void)g.getF32Array(key);
+        } catch (const mobi::FormatError&) {
+        }
+        try {
+            (void)g.getI32Array(key);
+        } catch (const mobi::FormatError&) {
+        }
+        try {
+            (void)g.arrayLength(key);
+        } catch (const mobi::FormatError&) {
+        }
     }
     for (const mobi::GgufTensorInfo& ti : g.tensorInfos()) {
         const mobi::Tensor t = g.tensor(ti);

@@ -20,22 +20,29 @@ size_t scalarSize(GgufType t) {
     switch (t) {
     case GgufType::U8:
     case GgufType::I8:
-    case GgufType::Bool: return 1;
+    case GgufType::Bool:
+        return 1;
     case GgufType::U16:
-    case GgufType::I16: return 2;
+    case GgufType::I16:
+        return 2;
     case GgufType::U32:
     case GgufType::I32:
-    case GgufType::F32: return 4;
+    case GgufType::F32:
+        return 4;
     case GgufType::U64:
     case GgufType::I64:
-    case GgufType::F64: return 8;
+    case GgufType::F64:
+        return 8;
     case GgufType::String:
-    case GgufType::Array: return 0;
+    case GgufType::Array:
+        return 0;
     }
     return 0;
 }
 
-bool knownType(uint32_t t) { return t <= static_cast<uint32_t>(GgufType::F64); }
+bool knownType(uint32_t t) {
+    return t <= static_cast<uint32_t>(GgufType::F64);
+}
 
 template <typename T> T loadLE(const uint8_t* p) {
     T v;
@@ -46,26 +53,43 @@ template <typename T> T loadLE(const uint8_t* p) {
 // Reads one integer element of a numeric array as int64 (false if out of range).
 bool elementInt(GgufType t, const uint8_t* p, int64_t& out) {
     switch (t) {
-    case GgufType::U8: out = loadLE<uint8_t>(p); return true;
-    case GgufType::I8: out = loadLE<int8_t>(p); return true;
-    case GgufType::Bool: out = loadLE<uint8_t>(p) != 0; return true;
-    case GgufType::U16: out = loadLE<uint16_t>(p); return true;
-    case GgufType::I16: out = loadLE<int16_t>(p); return true;
-    case GgufType::U32: out = loadLE<uint32_t>(p); return true;
-    case GgufType::I32: out = loadLE<int32_t>(p); return true;
-    case GgufType::I64: out = loadLE<int64_t>(p); return true;
+    case GgufType::U8:
+        out = loadLE<uint8_t>(p);
+        return true;
+    case GgufType::I8:
+        out = loadLE<int8_t>(p);
+        return true;
+    case GgufType::Bool:
+        out = loadLE<uint8_t>(p) != 0;
+        return true;
+    case GgufType::U16:
+        out = loadLE<uint16_t>(p);
+        return true;
+    case GgufType::I16:
+        out = loadLE<int16_t>(p);
+        return true;
+    case GgufType::U32:
+        out = loadLE<uint32_t>(p);
+        return true;
+    case GgufType::I32:
+        out = loadLE<int32_t>(p);
+        return true;
+    case GgufType::I64:
+        out = loadLE<int64_t>(p);
+        return true;
     case GgufType::U64: {
         const uint64_t u = loadLE<uint64_t>(p);
         if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
         out = static_cast<int64_t>(u);
         return true;
     }
-    default: return false;
+    default:
+        return false;
     }
 }
 
 class Parser {
-public:
+  public:
     Parser(const uint8_t* data, size_t size, const std::string& path) : r_(data, size, path) {}
 
     ByteReader& reader() { return r_; }
@@ -89,19 +113,45 @@ public:
     void readScalar(GgufType t, GgufValue& v, const std::string& key) {
         v.type = t;
         switch (t) {
-        case GgufType::U8: v.u = r_.read<uint8_t>(); break;
-        case GgufType::I8: v.i = r_.read<int8_t>(); break;
-        case GgufType::U16: v.u = r_.read<uint16_t>(); break;
-        case GgufType::I16: v.i = r_.read<int16_t>(); break;
-        case GgufType::U32: v.u = r_.read<uint32_t>(); break;
-        case GgufType::I32: v.i = r_.read<int32_t>(); break;
-        case GgufType::U64: v.u = r_.read<uint64_t>(); break;
-        case GgufType::I64: v.i = r_.read<int64_t>(); break;
-        case GgufType::F32: v.f = r_.read<float>(); break;
-        case GgufType::F64: v.f = r_.read<double>(); break;
-        case GgufType::Bool: v.u = r_.read<uint8_t>() != 0; break;
-        case GgufType::String: v.str = readString("string value"); break;
-        case GgufType::Array: readArray(v, key, 1); break;
+        case GgufType::U8:
+            v.u = r_.read<uint8_t>();
+            break;
+        case GgufType::I8:
+            v.i = r_.read<int8_t>();
+            break;
+        case GgufType::U16:
+            v.u = r_.read<uint16_t>();
+            break;
+        case GgufType::I16:
+            v.i = r_.read<int16_t>();
+            break;
+        case GgufType::U32:
+            v.u = r_.read<uint32_t>();
+            break;
+        case GgufType::I32:
+            v.i = r_.read<int32_t>();
+            break;
+        case GgufType::U64:
+            v.u = r_.read<uint64_t>();
+            break;
+        case GgufType::I64:
+            v.i = r_.read<int64_t>();
+            break;
+        case GgufType::F32:
+            v.f = r_.read<float>();
+            break;
+        case GgufType::F64:
+            v.f = r_.read<double>();
+            break;
+        case GgufType::Bool:
+            v.u = r_.read<uint8_t>() != 0;
+            break;
+        case GgufType::String:
+            v.str = readString("string value");
+            break;
+        case GgufType::Array:
+            readArray(v, key, 1);
+            break;
         }
     }
 
@@ -119,7 +169,8 @@ public:
                     " " + ggufTypeName(v.elemType) + " elements, more than the " +
                     std::to_string(r_.remaining()) + " bytes left in the file");
         if (v.elemType == GgufType::String) {
-            for (uint64_t k = 0; k < v.count; ++k) v.strings.push_back(readString("string element"));
+            for (uint64_t k = 0; k < v.count; ++k)
+                v.strings.push_back(readString("string element"));
         } else if (v.elemType == GgufType::Array) {
             if (depth >= kMaxArrayDepth)
                 r_.fail("metadata key '" + key + "' nests arrays deeper than " +
@@ -133,7 +184,7 @@ public:
         }
     }
 
-private:
+  private:
     ByteReader r_;
 };
 
@@ -146,19 +197,32 @@ std::string truncated(std::string s, size_t maxChars) {
 
 const char* ggufTypeName(GgufType t) {
     switch (t) {
-    case GgufType::U8: return "uint8";
-    case GgufType::I8: return "int8";
-    case GgufType::U16: return "uint16";
-    case GgufType::I16: return "int16";
-    case GgufType::U32: return "uint32";
-    case GgufType::I32: return "int32";
-    case GgufType::F32: return "float32";
-    case GgufType::Bool: return "bool";
-    case GgufType::String: return "string";
-    case GgufType::Array: return "array";
-    case GgufType::U64: return "uint64";
-    case GgufType::I64: return "int64";
-    case GgufType::F64: return "float64";
+    case GgufType::U8:
+        return "uint8";
+    case GgufType::I8:
+        return "int8";
+    case GgufType::U16:
+        return "uint16";
+    case GgufType::I16:
+        return "int16";
+    case GgufType::U32:
+        return "uint32";
+    case GgufType::I32:
+        return "int32";
+    case GgufType::F32:
+        return "float32";
+    case GgufType::Bool:
+        return "bool";
+    case GgufType::String:
+        return "string";
+    case GgufType::Array:
+        return "array";
+    case GgufType::U64:
+        return "uint64";
+    case GgufType::I64:
+        return "int64";
+    case GgufType::F64:
+        return "float64";
     }
     return "unknown";
 }
@@ -167,39 +231,55 @@ const char* ggmlTypeName(uint32_t id) {
     // ggml.h's enum ggml_type; ids 4, 5 (Q4_2, Q4_3) and the repacked 31-33,
     // 36-38 were removed from ggml but may still appear in old files.
     static const char* const names[] = {
-        "F32",     "F16",      "Q4_0",     "Q4_1",     "Q4_2",       "Q4_3",       "Q5_0",
-        "Q5_1",    "Q8_0",     "Q8_1",     "Q2_K",     "Q3_K",       "Q4_K",       "Q5_K",
-        "Q6_K",    "Q8_K",     "IQ2_XXS",  "IQ2_XS",   "IQ3_XXS",    "IQ1_S",      "IQ4_NL",
-        "IQ3_S",   "IQ2_S",    "IQ4_XS",   "I8",       "I16",        "I32",        "I64",
-        "F64",     "IQ1_M",    "BF16",     "Q4_0_4_4", "Q4_0_4_8",   "Q4_0_8_8",   "TQ1_0",
-        "TQ2_0",   "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8", "MXFP4",
+        "F32",   "F16",        "Q4_0",       "Q4_1",       "Q4_2",     "Q4_3",     "Q5_0",
+        "Q5_1",  "Q8_0",       "Q8_1",       "Q2_K",       "Q3_K",     "Q4_K",     "Q5_K",
+        "Q6_K",  "Q8_K",       "IQ2_XXS",    "IQ2_XS",     "IQ3_XXS",  "IQ1_S",    "IQ4_NL",
+        "IQ3_S", "IQ2_S",      "IQ4_XS",     "I8",         "I16",      "I32",      "I64",
+        "F64",   "IQ1_M",      "BF16",       "Q4_0_4_4",   "Q4_0_4_8", "Q4_0_8_8", "TQ1_0",
+        "TQ2_0", "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8", "MXFP4",
     };
     return id < sizeof(names) / sizeof(names[0]) ? names[id] : nullptr;
 }
 
 std::optional<DType> ggmlTypeToDType(uint32_t id) {
     switch (id) {
-    case ggml::F32: return DType::F32;
-    case ggml::F16: return DType::F16;
-    case ggml::BF16: return DType::BF16;
-    case ggml::Q8_0: return DType::Q8_0;
-    case ggml::I8: return DType::I8;
-    case ggml::I16: return DType::I16;
-    case ggml::I32: return DType::I32;
-    default: return std::nullopt;
+    case ggml::F32:
+        return DType::F32;
+    case ggml::F16:
+        return DType::F16;
+    case ggml::BF16:
+        return DType::BF16;
+    case ggml::Q8_0:
+        return DType::Q8_0;
+    case ggml::I8:
+        return DType::I8;
+    case ggml::I16:
+        return DType::I16;
+    case ggml::I32:
+        return DType::I32;
+    default:
+        return std::nullopt;
     }
 }
 
 std::optional<uint32_t> dtypeToGgmlType(DType t) {
     switch (t) {
-    case DType::F32: return ggml::F32;
-    case DType::F16: return ggml::F16;
-    case DType::BF16: return ggml::BF16;
-    case DType::Q8_0: return ggml::Q8_0;
-    case DType::I8: return ggml::I8;
-    case DType::I16: return ggml::I16;
-    case DType::I32: return ggml::I32;
-    case DType::U8: return std::nullopt;
+    case DType::F32:
+        return ggml::F32;
+    case DType::F16:
+        return ggml::F16;
+    case DType::BF16:
+        return ggml::BF16;
+    case DType::Q8_0:
+        return ggml::Q8_0;
+    case DType::I8:
+        return ggml::I8;
+    case DType::I16:
+        return ggml::I16;
+    case DType::I32:
+        return ggml::I32;
+    case DType::U8:
+        return std::nullopt;
     }
     return std::nullopt;
 }
@@ -214,8 +294,10 @@ bool GgufValue::isInteger() const {
     case GgufType::I32:
     case GgufType::U64:
     case GgufType::I64:
-    case GgufType::Bool: return true;
-    default: return false;
+    case GgufType::Bool:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -224,7 +306,9 @@ bool GgufValue::toInt64(int64_t& out) const {
     case GgufType::I8:
     case GgufType::I16:
     case GgufType::I32:
-    case GgufType::I64: out = i; return true;
+    case GgufType::I64:
+        out = i;
+        return true;
     case GgufType::U8:
     case GgufType::U16:
     case GgufType::U32:
@@ -233,7 +317,8 @@ bool GgufValue::toInt64(int64_t& out) const {
         if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
         out = static_cast<int64_t>(u);
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -242,19 +327,23 @@ std::string GgufValue::toString(size_t maxChars) const {
     case GgufType::U8:
     case GgufType::U16:
     case GgufType::U32:
-    case GgufType::U64: return std::to_string(u);
+    case GgufType::U64:
+        return std::to_string(u);
     case GgufType::I8:
     case GgufType::I16:
     case GgufType::I32:
-    case GgufType::I64: return std::to_string(i);
-    case GgufType::Bool: return u ? "true" : "false";
+    case GgufType::I64:
+        return std::to_string(i);
+    case GgufType::Bool:
+        return u ? "true" : "false";
     case GgufType::F32:
     case GgufType::F64: {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%g", f);
         return buf;
     }
-    case GgufType::String: return truncated(str, maxChars);
+    case GgufType::String:
+        return truncated(str, maxChars);
     case GgufType::Array: {
         std::string s(1, '[');
         s += std::to_string(count);
@@ -267,7 +356,9 @@ std::string GgufValue::toString(size_t maxChars) const {
     return "?";
 }
 
-GgufFile GgufFile::open(const std::string& path) { return parse(MappedFile::open(path)); }
+GgufFile GgufFile::open(const std::string& path) {
+    return parse(MappedFile::open(path));
+}
 
 GgufFile GgufFile::parse(std::shared_ptr<MappedFile> file) {
     GgufFile g;
@@ -278,7 +369,8 @@ GgufFile GgufFile::parse(std::shared_ptr<MappedFile> file) {
     ByteReader& r = p.reader();
 
     // --- header
-    if (r.size() < 4) r.fail("file of " + std::to_string(r.size()) + " bytes is too short for GGUF");
+    if (r.size() < 4)
+        r.fail("file of " + std::to_string(r.size()) + " bytes is too short for GGUF");
     const uint8_t* magic = r.bytes(4, "magic");
     if (std::memcmp(magic, "GGUF", 4) != 0) {
         if (std::memcmp(magic, "FUGG", 4) == 0)
@@ -307,8 +399,8 @@ GgufFile GgufFile::parse(std::shared_ptr<MappedFile> file) {
     // 1-byte value; a tensor info is name length, n_dims, type and offset.
     const uint64_t left = r.remaining();
     if (nKv > left / 13 || nTensors > left / 24 || nKv * 13 + nTensors * 24 > left)
-        r.fail("header claims " + std::to_string(nTensors) + " tensors and " +
-               std::to_string(nKv) + " metadata entries, more than the " + std::to_string(left) +
+        r.fail("header claims " + std::to_string(nTensors) + " tensors and " + std::to_string(nKv) +
+               " metadata entries, more than the " + std::to_string(left) +
                " bytes after the header can hold");
 
     // --- metadata
@@ -352,8 +444,7 @@ GgufFile GgufFile::parse(std::shared_ptr<MappedFile> file) {
                 numel *= dims[d];
         }
         for (uint32_t d = 0; d < nDims; ++d)
-            if (dims[d] == 0)
-                r.fail("tensor " + name + " has a zero dimension [" + dimList + "]");
+            if (dims[d] == 0) r.fail("tensor " + name + " has a zero dimension [" + dimList + "]");
         if (overflow)
             r.fail("tensor " + name + " has dimensions [" + dimList +
                    "] whose element count overflows");
@@ -375,7 +466,8 @@ GgufFile GgufFile::parse(std::shared_ptr<MappedFile> file) {
                    std::to_string(dtypeBlockElems(ti.dtype)));
         if (!dtypeBytesChecked(ti.dtype, numel, ti.nbytes))
             r.fail("tensor " + name + " has a byte size that overflows");
-        for (uint32_t d = nDims; d-- > 0;) ti.shape.push_back(static_cast<int64_t>(dims[d]));
+        for (uint32_t d = nDims; d-- > 0;)
+            ti.shape.push_back(static_cast<int64_t>(dims[d]));
         ti.offset = r.read<uint64_t>("tensor offset");
         if (ti.offset % g.alignment_ != 0)
             r.fail("tensor " + name + " has offset " + std::to_string(ti.offset) +
@@ -400,7 +492,9 @@ GgufFile GgufFile::parse(std::shared_ptr<MappedFile> file) {
     return g;
 }
 
-void GgufFile::fail(const std::string& problem) const { throw FormatError(path_, problem); }
+void GgufFile::fail(const std::string& problem) const {
+    throw FormatError(path_, problem);
+}
 
 const GgufValue* GgufFile::find(const std::string& key) const {
     auto it = values_.find(key);
@@ -490,8 +584,7 @@ std::vector<std::string> GgufFile::getStringArray(const std::string& key) const 
 
 std::vector<float> GgufFile::getF32Array(const std::string& key) const {
     const GgufValue& v = need(key);
-    if (v.type != GgufType::Array ||
-        (v.elemType != GgufType::F32 && v.elemType != GgufType::F64))
+    if (v.type != GgufType::Array || (v.elemType != GgufType::F32 && v.elemType != GgufType::F64))
         fail("metadata key '" + key + "' is not an array of floats");
     std::vector<float> out(static_cast<size_t>(v.count));
     for (size_t k = 0; k < out.size(); ++k)

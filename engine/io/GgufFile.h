@@ -53,10 +53,10 @@ std::optional<uint32_t> dtypeToGgmlType(DType t);
 // string arrays are decoded.
 struct GgufValue {
     GgufType type = GgufType::U8;
-    uint64_t u = 0;    // unsigned integers and bool
-    int64_t i = 0;     // signed integers
-    double f = 0;      // F32 / F64
-    std::string str;   // String
+    uint64_t u = 0;                   // unsigned integers and bool
+    int64_t i = 0;                    // signed integers
+    double f = 0;                     // F32 / F64
+    std::string str;                  // String
     GgufType elemType = GgufType::U8; // Array
     uint64_t count = 0;               // Array
     const uint8_t* raw = nullptr;     // numeric Array elements
@@ -81,7 +81,7 @@ struct GgufTensorInfo {
 };
 
 class GgufFile {
-public:
+  public:
     // Maps and validates the whole file: header, every metadata value, every
     // tensor's dims, type and byte range. Throws FormatError /
     // UnsupportedError naming the file (and the key or tensor).
@@ -127,7 +127,7 @@ public:
     Tensor tensor(const std::string& name) const;
     Tensor tensor(const GgufTensorInfo& info) const;
 
-private:
+  private:
     const GgufValue& need(const std::string& key) const;
     [[noreturn]] void fail(const std::string& problem) const;
 

@@ -60,10 +60,10 @@ ModelConfig readConfig(const GgufFile& f, const std::string& arch) {
         throw UnsupportedError(path, k("attention.value_length") + " differs from key_length (" +
                                          std::to_string(c.headDim) + "), which is not supported");
     if (f.has(k("rope.dimension_count")) && f.getInt(k("rope.dimension_count")) != c.headDim)
-        throw UnsupportedError(path, "partial rotary embedding (" + k("rope.dimension_count") +
-                                         " = " + std::to_string(f.getInt(k("rope.dimension_count"))) +
-                                         ", head dim " + std::to_string(c.headDim) +
-                                         ") is not supported");
+        throw UnsupportedError(
+            path, "partial rotary embedding (" + k("rope.dimension_count") + " = " +
+                      std::to_string(f.getInt(k("rope.dimension_count"))) + ", head dim " +
+                      std::to_string(c.headDim) + ") is not supported");
     if (static_cast<int64_t>(c.nHeads) * c.headDim > kMaxWidth)
         throw FormatError(path, "heads x head dim " + std::to_string(c.nHeads) + " x " +
                                     std::to_string(c.headDim) + " is out of range");

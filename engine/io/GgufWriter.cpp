@@ -22,7 +22,7 @@ namespace {
 
 // Serialised GGUF metadata: key/values appended in order.
 class MetadataBuilder {
-public:
+  public:
     uint64_t count() const { return count_; }
     const std::string& bytes() const { return out_; }
 
@@ -44,15 +44,18 @@ public:
     }
     void putStringArray(const std::string& key, const std::vector<std::string>& v) {
         arrayHeader(key, GgufType::String, v.size());
-        for (const std::string& s : v) str(s);
+        for (const std::string& s : v)
+            str(s);
     }
     void putF32Array(const std::string& key, const std::vector<float>& v) {
         arrayHeader(key, GgufType::F32, v.size());
-        for (float x : v) pod(x);
+        for (float x : v)
+            pod(x);
     }
     void putI32Array(const std::string& key, const std::vector<int>& v) {
         arrayHeader(key, GgufType::I32, v.size());
-        for (int x : v) pod(static_cast<int32_t>(x));
+        for (int x : v)
+            pod(static_cast<int32_t>(x));
     }
 
     template <typename T> void pod(T v) {
@@ -65,7 +68,7 @@ public:
         out_ += s;
     }
 
-private:
+  private:
     void header(const std::string& key, GgufType t) {
         str(key);
         pod(static_cast<uint32_t>(t));
@@ -126,7 +129,8 @@ void putSpm(MetadataBuilder& md, const SentencePieceTokenizer& tok) {
     const bool llama2c = tok.flavor() == SentencePieceTokenizer::Flavor::Llama2c;
     std::vector<std::string> pieces;
     pieces.reserve(v.pieces.size());
-    for (const std::string& p : v.pieces) pieces.push_back(llama2c ? llama2cPieceToGguf(p) : p);
+    for (const std::string& p : v.pieces)
+        pieces.push_back(llama2c ? llama2cPieceToGguf(p) : p);
     std::vector<float> scores = v.scores;
     scores.resize(pieces.size(), 0.0f);
     std::vector<int> types = v.types;
@@ -203,11 +207,16 @@ struct PlannedTensor {
 
 uint32_t fileType(DType t) {
     switch (t) {
-    case DType::F32: return 0;  // LLAMA_FTYPE_ALL_F32
-    case DType::F16: return 1;  // LLAMA_FTYPE_MOSTLY_F16
-    case DType::Q8_0: return 7; // LLAMA_FTYPE_MOSTLY_Q8_0
-    case DType::BF16: return 32; // LLAMA_FTYPE_MOSTLY_BF16
-    default: return 0;
+    case DType::F32:
+        return 0; // LLAMA_FTYPE_ALL_F32
+    case DType::F16:
+        return 1; // LLAMA_FTYPE_MOSTLY_F16
+    case DType::Q8_0:
+        return 7; // LLAMA_FTYPE_MOSTLY_Q8_0
+    case DType::BF16:
+        return 32; // LLAMA_FTYPE_MOSTLY_BF16
+    default:
+        return 0;
     }
 }
 
@@ -216,18 +225,20 @@ void quantizeQ8_0(const float* x, int64_t n, uint8_t* out) {
     for (int64_t b = 0; b < n / 32; ++b) {
         const float* xb = x + b * 32;
         float amax = 0;
-        for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(xb[i]));
+        for (int i = 0; i < 32; ++i)
+            amax = std::max(amax, std::fabs(xb[i]));
         const float d = amax / 127.0f;
         const float id = d != 0 ? 1.0f / d : 0.0f;
         const uint16_t d16 = f32ToF16(d);
         std::memcpy(out + b * 34, &d16, 2);
         for (int i = 0; i < 32; ++i)
-            out[b * 34 + 2 + i] = static_cast<uint8_t>(static_cast<int8_t>(std::lround(xb[i] * id)));
+            out[b * 34 + 2 + i] =
+                static_cast<uint8_t>(static_cast<int8_t>(std::lround(xb[i] * id)));
     }
 }
 
 class FileOut {
-public:
+  public:
     FileOut(const std::string& tmp, const std::string& path) : tmp_(tmp), path_(path) {
         f_ = std::fopen(tmp.c_str(), "wb");
         if (!f_) throw EngineError(path, std::string("cannot create: ") + std::strerror(errno));
@@ -267,12 +278,13 @@ public:
         std::filesystem::rename(tmp_, path_, ec);
         if (ec) {
             std::remove(tmp_.c_str());
-            throw EngineError(path_, "cannot rename the temporary file into place: " + ec.message());
+            throw EngineError(path_,
+                              "cannot rename the temporary file into place: " + ec.message());
         }
     }
     uint64_t pos() const { return pos_; }
 
-private:
+  private:
     FILE* f_ = nullptr;
     std::string tmp_, path_;
     uint64_t pos_ = 0;
@@ -290,7 +302,9 @@ void writeTensorData(FileOut& out, const PlannedTensor& t, const std::string& pa
     for (int64_t r = 0; r < rows; ++r) {
         s.rowToF32(r, row.data());
         switch (t.type) {
-        case DType::F32: std::memcpy(buf.data(), row.data(), buf.size()); break;
+        case DType::F32:
+            std::memcpy(buf.data(), row.data(), buf.size());
+            break;
         case DType::F16:
             for (int64_t i = 0; i < cols; ++i) {
                 const uint16_t h = f32ToF16(row[static_cast<size_t>(i)]);
@@ -303,7 +317,9 @@ void writeTensorData(FileOut& out, const PlannedTensor& t, const std::string& pa
                 std::memcpy(buf.data() + 2 * i, &h, 2);
             }
             break;
-        case DType::Q8_0: quantizeQ8_0(row.data(), cols, buf.data()); break;
+        case DType::Q8_0:
+            quantizeQ8_0(row.data(), cols, buf.data());
+            break;
         default:
             throw UnsupportedError(path, std::string("cannot write tensor ") + t.name + " as " +
                                              dtypeName(t.type));
@@ -321,8 +337,8 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
                                          "' (supported: llama, qwen2, qwen3)");
     const uint32_t align = options.alignment;
     if (align == 0 || (align & (align - 1)) != 0 || align > (1u << 30))
-        throw EngineError(path, "GGUF alignment " + std::to_string(align) +
-                                    " is not a power of two");
+        throw EngineError(path,
+                          "GGUF alignment " + std::to_string(align) + " is not a power of two");
     const DType mt = options.matrixType;
     if (mt != DType::F32 && mt != DType::F16 && mt != DType::BF16 && mt != DType::Q8_0)
         throw UnsupportedError(path, std::string("cannot write matrices as ") + dtypeName(mt) +

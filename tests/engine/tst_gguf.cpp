@@ -41,7 +41,7 @@ void writeAll(const std::string& path, const std::string& bytes) {
 // A GGUF written byte by byte, independent of the engine's writer, so hostile
 // variants can set any field.
 class GgufBytes {
-public:
+  public:
     struct TensorSpec {
         std::string name;
         std::vector<uint64_t> dims; // GGUF order: innermost first
@@ -79,25 +79,30 @@ public:
         key(k, 9);
         pod<uint32_t>(kvs, 8);
         pod<uint64_t>(kvs, v.size());
-        for (const auto& s : v) str(kvs, s);
+        for (const auto& s : v)
+            str(kvs, s);
     }
     void kvF32s(const std::string& k, const std::vector<float>& v) {
         key(k, 9);
         pod<uint32_t>(kvs, 6);
         pod<uint64_t>(kvs, v.size());
-        for (float x : v) pod(kvs, x);
+        for (float x : v)
+            pod(kvs, x);
     }
     void kvI32s(const std::string& k, const std::vector<int>& v) {
         key(k, 9);
         pod<uint32_t>(kvs, 5);
         pod<uint64_t>(kvs, v.size());
-        for (int x : v) pod<int32_t>(kvs, x);
+        for (int x : v)
+            pod<int32_t>(kvs, x);
     }
     void tensorF32(const std::string& name, std::vector<uint64_t> dims, float fill = 0.5f) {
         uint64_t n = 1;
-        for (uint64_t d : dims) n *= d;
+        for (uint64_t d : dims)
+            n *= d;
         std::string data;
-        for (uint64_t i = 0; i < n; ++i) pod(data, fill + 0.01f * static_cast<float>(i % 7));
+        for (uint64_t i = 0; i < n; ++i)
+            pod(data, fill + 0.01f * static_cast<float>(i % 7));
         tensors.push_back({name, std::move(dims), 0, std::move(data), std::nullopt});
     }
 
@@ -112,16 +117,19 @@ public:
         for (const TensorSpec& t : tensors) {
             str(s, t.name);
             pod<uint32_t>(s, static_cast<uint32_t>(t.dims.size()));
-            for (uint64_t d : t.dims) pod(s, d);
+            for (uint64_t d : t.dims)
+                pod(s, d);
             pod(s, t.type);
             offsets.push_back(off);
             pod(s, t.offset.value_or(off));
             off += (t.data.size() + alignment - 1) / alignment * alignment;
         }
-        while (s.size() % alignment) s += '\0';
+        while (s.size() % alignment)
+            s += '\0';
         for (const TensorSpec& t : tensors) {
             s += t.data;
-            while (s.size() % alignment) s += '\0';
+            while (s.size() % alignment)
+                s += '\0';
         }
         return s;
     }
@@ -206,8 +214,12 @@ void compareWeights(const mobi::Model& a, const mobi::Model& b,
     }
 }
 
-float f16Round(float x) { return mobi::f16ToF32(mobi::f32ToF16(x)); }
-float bf16Round(float x) { return mobi::bf16ToF32(mobi::f32ToBf16(x)); }
+float f16Round(float x) {
+    return mobi::f16ToF32(mobi::f32ToF16(x));
+}
+float bf16Round(float x) {
+    return mobi::bf16ToF32(mobi::f32ToBf16(x));
+}
 
 } // namespace
 
@@ -227,14 +239,16 @@ class TestGguf : public QObject {
             f();
         } catch (const mobi::UnsupportedError& e) {
             if (kind == Kind::Format)
-                QFAIL(qPrintable(QString("expected FormatError, got UnsupportedError: ") + e.what()));
+                QFAIL(
+                    qPrintable(QString("expected FormatError, got UnsupportedError: ") + e.what()));
             QVERIFY2(std::string(e.what()).find(path) != std::string::npos, e.what());
             QVERIFY2(std::string(e.what()).find(needle) != std::string::npos, e.what());
             QVERIFY2(std::string(e.what()).find('\n') == std::string::npos, e.what());
             return;
         } catch (const mobi::FormatError& e) {
             if (kind == Kind::Unsupported)
-                QFAIL(qPrintable(QString("expected UnsupportedError, got FormatError: ") + e.what()));
+                QFAIL(
+                    qPrintable(QString("expected UnsupportedError, got FormatError: ") + e.what()));
             QVERIFY2(std::string(e.what()).find(path) != std::string::npos, e.what());
             QVERIFY2(std::string(e.what()).find(needle) != std::string::npos, e.what());
             QVERIFY2(std::string(e.what()).find('\n') == std::string::npos, e.what());
@@ -242,7 +256,8 @@ class TestGguf : public QObject {
         } catch (const std::exception& e) {
             QFAIL(qPrintable(QString("unexpected exception type: ") + e.what()));
         }
-        QFAIL(qPrintable(QString::fromStdString("accepted a hostile file (expected: " + needle + ")")));
+        QFAIL(qPrintable(
+            QString::fromStdString("accepted a hostile file (expected: " + needle + ")")));
     }
 
     void expectFileRefused(const QString& name, const std::string& bytes, const std::string& needle,
@@ -259,7 +274,7 @@ class TestGguf : public QObject {
         }
     }
 
-private slots:
+  private slots:
     void initTestCase() { QVERIFY(tmp_.isValid()); }
 
     void typeTable() {
@@ -271,9 +286,9 @@ private slots:
         QCOMPARE(QString(mobi::ggmlTypeName(28)), QString("F64"));
         QCOMPARE(QString(mobi::ggmlTypeName(30)), QString("BF16"));
         QVERIFY(mobi::ggmlTypeName(200) == nullptr);
-        for (mobi::DType t : {mobi::DType::F32, mobi::DType::F16, mobi::DType::BF16,
-                              mobi::DType::Q8_0, mobi::DType::I8, mobi::DType::I16,
-                              mobi::DType::I32})
+        for (mobi::DType t :
+             {mobi::DType::F32, mobi::DType::F16, mobi::DType::BF16, mobi::DType::Q8_0,
+              mobi::DType::I8, mobi::DType::I16, mobi::DType::I32})
             QCOMPARE(*mobi::ggmlTypeToDType(*mobi::dtypeToGgmlType(t)), t);
         QVERIFY(!mobi::ggmlTypeToDType(12));
     }
@@ -338,11 +353,10 @@ private slots:
         const int L = c.nLayers;
         expectNext(m.weights.tokEmbeddings);
         using Member = mobi::Tensor mobi::LayerWeights::*;
-        for (Member mem : {&mobi::LayerWeights::attnNorm, &mobi::LayerWeights::wq,
-                           &mobi::LayerWeights::wk, &mobi::LayerWeights::wv,
-                           &mobi::LayerWeights::wo, &mobi::LayerWeights::ffnNorm,
-                           &mobi::LayerWeights::wGate, &mobi::LayerWeights::wDown,
-                           &mobi::LayerWeights::wUp})
+        for (Member mem :
+             {&mobi::LayerWeights::attnNorm, &mobi::LayerWeights::wq, &mobi::LayerWeights::wk,
+              &mobi::LayerWeights::wv, &mobi::LayerWeights::wo, &mobi::LayerWeights::ffnNorm,
+              &mobi::LayerWeights::wGate, &mobi::LayerWeights::wDown, &mobi::LayerWeights::wUp})
             for (int l = 0; l < L; ++l) {
                 expectNext(m.weights.layers[l].*mem);
                 if (QTest::currentTestFailed()) return;
@@ -467,8 +481,10 @@ private slots:
         compareConfigs(a.config, b16.config);
         compareConfigs(a.config, b32.config);
         // F16 source: F16 out is bit-identical, F32 out decodes exactly.
-        compareWeights(a, b16, [](float x) { return x; }, mobi::DType::F16);
-        compareWeights(a, b32, [](float x) { return x; }, mobi::DType::F32);
+        compareWeights(
+            a, b16, [](float x) { return x; }, mobi::DType::F16);
+        compareWeights(
+            a, b32, [](float x) { return x; }, mobi::DType::F32);
         QCOMPARE(b16.tokenizer->vocabSize(), 32000);
         auto* sa = dynamic_cast<const mobi::SentencePieceTokenizer*>(a.tokenizer.get());
         auto* sb = dynamic_cast<const mobi::SentencePieceTokenizer*>(b32.tokenizer.get());
@@ -496,7 +512,8 @@ private slots:
         QCOMPARE(x.size(), y.size());
         for (size_t blk = 0; blk < x.size() / 32; ++blk) {
             float amax = 0;
-            for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[blk * 32 + i]));
+            for (int i = 0; i < 32; ++i)
+                amax = std::max(amax, std::fabs(x[blk * 32 + i]));
             const float d = f16Round(amax / 127.0f);
             for (int i = 0; i < 32; ++i) {
                 const float xi = x[blk * 32 + i], yi = y[blk * 32 + i];
@@ -524,7 +541,8 @@ private slots:
         mobi::saveGguf(h, p, o);
         const mobi::Model b = mobi::loadGguf(p, {});
         QCOMPARE(b.config.ropeStyle, mobi::RopeStyle::Interleaved);
-        compareWeights(a, b, [](float x) { return x; }, mobi::DType::F32);
+        compareWeights(
+            a, b, [](float x) { return x; }, mobi::DType::F32);
     }
 
     // Qwen2 (q/k/v biases) and Qwen3 (q/k norms), rotate-half convention.
@@ -548,7 +566,8 @@ private slots:
         std::normal_distribution<float> nd;
         auto rnd = [&](const std::string& n, int64_t len) {
             std::vector<float> v(static_cast<size_t>(len));
-            for (float& x : v) x = nd(rng);
+            for (float& x : v)
+                x = nd(rng);
             return mobi::Tensor::fromF32(n, {len}, v);
         };
         const int q = a.config.qDim(), kv = a.config.kvDim(), hd = a.config.headDim;
@@ -580,14 +599,16 @@ private slots:
         REQUIRE_DATA(kStories);
         REQUIRE_DATA(kTok512);
         mobi::Model a = mobi::loadGguf(testdata::stdPath(kStories), {});
-        a.tokenizer = mobi::SentencePieceTokenizer::loadLlama2cFile(testdata::stdPath(kTok512), 512);
+        a.tokenizer =
+            mobi::SentencePieceTokenizer::loadLlama2cFile(testdata::stdPath(kTok512), 512);
         const std::string p = tmpPath("l2c.gguf");
         mobi::saveGguf(a, p, {});
         const mobi::GgufFile ours = mobi::GgufFile::open(p);
         const mobi::GgufFile ref = mobi::GgufFile::open(testdata::stdPath(kStories));
         for (const char* k : {"tokenizer.ggml.tokens"})
             QCOMPARE(ours.getStringArray(k), ref.getStringArray(k));
-        QCOMPARE(ours.getF32Array("tokenizer.ggml.scores"), ref.getF32Array("tokenizer.ggml.scores"));
+        QCOMPARE(ours.getF32Array("tokenizer.ggml.scores"),
+                 ref.getF32Array("tokenizer.ggml.scores"));
         QCOMPARE(ours.getI32Array("tokenizer.ggml.token_type"),
                  ref.getI32Array("tokenizer.ggml.token_type"));
         QCOMPARE(ours.getString("tokenizer.ggml.model"), std::string("llama"));
@@ -600,7 +621,8 @@ private slots:
         mobi::Model a = mobi::loadGguf(testdata::stdPath(kStories), {});
         // GPT-2 byte-level alphabet for printable ASCII plus a few merges.
         mobi::BpeVocab v;
-        for (int ch = 33; ch < 127; ++ch) v.tokens.push_back(std::string(1, char(ch)));
+        for (int ch = 33; ch < 127; ++ch)
+            v.tokens.push_back(std::string(1, char(ch)));
         v.tokens.push_back("\xC4\xA0"); // 'Ġ' = space
         v.merges = {"h e", "l l", "he ll", "hell o", "\xC4\xA0 w"};
         for (const char* t : {"he", "ll", "hell", "hello", "\xC4\xA0w", "<|endoftext|>"})
@@ -645,9 +667,12 @@ private slots:
         const std::string full = readAll(testdata::stdPath(kStories));
         const std::string p = tmpPath("cut.gguf");
         std::vector<size_t> cuts;
-        for (size_t n = 0; n < 600; ++n) cuts.push_back(n);
-        for (size_t n = 600; n < 16384; n += 37) cuts.push_back(n);
-        for (size_t n = 16384; n < full.size(); n += 8191) cuts.push_back(n);
+        for (size_t n = 0; n < 600; ++n)
+            cuts.push_back(n);
+        for (size_t n = 600; n < 16384; n += 37)
+            cuts.push_back(n);
+        for (size_t n = 16384; n < full.size(); n += 8191)
+            cuts.push_back(n);
         cuts.push_back(full.size() - 1);
         for (size_t n : cuts) {
             writeAll(p, full.substr(0, n));
@@ -725,9 +750,10 @@ private slots:
         }
         {
             GgufBytes g = tinyModel("gemma");
-            expectFileRefused("gemma.gguf", g.build(),
-                              "architecture 'gemma' is not supported (supported: llama, qwen2, qwen3)",
-                              Kind::Unsupported);
+            expectFileRefused(
+                "gemma.gguf", g.build(),
+                "architecture 'gemma' is not supported (supported: llama, qwen2, qwen3)",
+                Kind::Unsupported);
         }
         {
             GgufBytes g;
@@ -743,7 +769,8 @@ private slots:
         {
             GgufBytes g = tinyModel();
             g.kvString("llama.rope.scaling.type", "yarn");
-            expectFileRefused("yarn.gguf", g.build(), "RoPE scaling type 'yarn'", Kind::Unsupported);
+            expectFileRefused("yarn.gguf", g.build(), "RoPE scaling type 'yarn'",
+                              Kind::Unsupported);
         }
         {
             GgufBytes g = tinyModel();
@@ -772,12 +799,14 @@ private slots:
             edit(g.tensors[3]); // blk.0.attn_q.weight
             return g.build();
         };
-        expectFileRefused("ndims.gguf", variant([](auto& t) { t.dims = {4, 4, 1, 1, 1}; }),
+        expectFileRefused("ndims.gguf", variant([](auto& t) {
+                              t.dims = {4, 4, 1, 1, 1};
+                          }),
                           "has 5 dimensions");
-        expectFileRefused("dim0.gguf", variant([](auto& t) { t.dims = {4, 0}; }),
-                          "zero dimension");
-        expectFileRefused("overflow.gguf",
-                          variant([](auto& t) { t.dims = {uint64_t(1) << 40, uint64_t(1) << 40}; }),
+        expectFileRefused("dim0.gguf", variant([](auto& t) { t.dims = {4, 0}; }), "zero dimension");
+        expectFileRefused("overflow.gguf", variant([](auto& t) {
+                              t.dims = {uint64_t(1) << 40, uint64_t(1) << 40};
+                          }),
                           "overflows");
         expectFileRefused("hugeoff.gguf", variant([](auto& t) { t.offset = uint64_t(1) << 50; }),
                           "runs past the end");
@@ -795,17 +824,23 @@ private slots:
                           "not a multiple of Q8_0's block of 32");
         expectFileRefused("dupname.gguf", variant([](auto& t) { t.name = "token_embd.weight"; }),
                           "duplicate tensor name token_embd.weight");
-        expectFileRefused("shape.gguf", variant([](auto& t) { t.dims = {4, 2}; t.data.resize(32); }),
+        expectFileRefused("shape.gguf", variant([](auto& t) {
+                              t.dims = {4, 2};
+                              t.data.resize(32);
+                          }),
                           "blk.0.attn_q.weight (wq) has shape [2, 4], expected [4, 4]");
         expectFileRefused("missing.gguf", variant([](auto& t) { t.name = "blk.0.attn_qq.weight"; }),
                           "missing tensor blk.0.attn_q.weight");
-        expectFileRefused("i8.gguf", variant([](auto& t) { t.type = 24; t.data.resize(16); }),
+        expectFileRefused("i8.gguf", variant([](auto& t) {
+                              t.type = 24;
+                              t.data.resize(16);
+                          }),
                           "dtype I8", Kind::Unsupported);
         {
             GgufBytes g = tinyModel();
             g.tensorF32("rope_freqs.weight", {1});
-            expectFileRefused("ropefreqs.gguf", g.build(), "tensor rope_freqs.weight is not supported",
-                              Kind::Unsupported);
+            expectFileRefused("ropefreqs.gguf", g.build(),
+                              "tensor rope_freqs.weight is not supported", Kind::Unsupported);
         }
     }
 
