@@ -54,54 +54,26 @@ MOBI_TARGET MOBI_INLINE __m512 load16m(const uint8_t* row, int64_t k, __mmask16 
     }
 }
 
-// Four rows at a time share each load of x; every row keeps a single
-// accumulator so the order of operations matches micro() exactly. Written
-// out by hand: GCC keeps an accumulator array in memory here otherwise.
-template <DType D>
-MOBI_TARGET void gemv4(const WeightView& w, const float* x, float* y, int64_t r) {
-    const int64_t K = w.cols, K16 = K & ~int64_t(15);
-    const uint8_t *p0 = w.row(r), *p1 = w.row(r + 1), *p2 = w.row(r + 2), *p3 = w.row(r + 3);
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (int64_t k = 0; k < K16; k += 16) {
-        const __m512 xv = _mm512_loadu_ps(x + k);
-        a0 = _mm512_fmadd_ps(load16<D>(p0, k), xv, a0);
-        a1 = _mm512_fmadd_ps(load16<D>(p1, k), xv, a1);
-        a2 = _mm512_fmadd_ps(load16<D>(p2, k), xv, a2);
-        a3 = _mm512_fmadd_ps(load16<D>(p3, k), xv, a3);
-    }
-    if (K16 < K) {
-        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
-        const __m512 xv = _mm512_maskz_loadu_ps(m, x + K16);
-        a0 = _mm512_fmadd_ps(load16m<D>(p0, K16, m), xv, a0);
-        a1 = _mm512_fmadd_ps(load16m<D>(p1, K16, m), xv, a1);
-        a2 = _mm512_fmadd_ps(load16m<D>(p2, K16, m), xv, a2);
-        a3 = _mm512_fmadd_ps(load16m<D>(p3, K16, m), xv, a3);
-    }
-    y[r] = _mm512_reduce_add_ps(a0);
-    y[r + 1] = _mm512_reduce_add_ps(a1);
-    y[r + 2] = _mm512_reduce_add_ps(a2);
-    y[r + 3] = _mm512_reduce_add_ps(a3);
-}
-
+// One row at a time: on this class of machine several concurrent row
+// streams read DRAM slower than a single one. One accumulator per row, in
+// exactly micro()'s order, so GEMM and GEMV agree bit for bit.
 template <DType D>
 MOBI_TARGET void gemv1(const WeightView& w, const float* x, float* y, int64_t r) {
     const int64_t K = w.cols, K16 = K & ~int64_t(15);
-    const uint8_t* p0 = w.row(r);
+    const uint8_t* p = w.row(r);
     __m512 a0 = _mm512_setzero_ps();
     for (int64_t k = 0; k < K16; k += 16)
-        a0 = _mm512_fmadd_ps(load16<D>(p0, k), _mm512_loadu_ps(x + k), a0);
+        a0 = _mm512_fmadd_ps(load16<D>(p, k), _mm512_loadu_ps(x + k), a0);
     if (K16 < K) {
         const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
-        a0 = _mm512_fmadd_ps(load16m<D>(p0, K16, m), _mm512_maskz_loadu_ps(m, x + K16), a0);
+        a0 = _mm512_fmadd_ps(load16m<D>(p, K16, m), _mm512_maskz_loadu_ps(m, x + K16), a0);
     }
     y[r] = _mm512_reduce_add_ps(a0);
 }
 
 template <DType D>
 MOBI_TARGET void gemvT(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
-    int64_t r = r0;
-    for (; r + 4 <= r1; r += 4) gemv4<D>(w, x, y, r);
-    for (; r < r1; ++r) gemv1<D>(w, x, y, r);
+    for (int64_t r = r0; r < r1; ++r) gemv1<D>(w, x, y, r);
 }
 
 // R weight rows (F32, readable up to K) times T tokens; same operation order
