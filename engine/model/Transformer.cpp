@@ -262,10 +262,13 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
         observe(l, LayerPoint::FfnNormOut, dim, s.xb.data());
         const MatmulJob gateUp[2] = {{L.wGate, s.hb.data(), hidden}, {L.wUp, s.hb2.data(), hidden}};
         matmulGroup(pool, gateUp, 2, s.xb.data(), dim, n, s.isa);
-        for (size_t i = 0; i < size_t(n) * hidden; ++i) {
-            const float g = s.hb[i];
-            s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
-        }
+        // SwiGLU; its exp is a visible share of a prefill, so it is threaded.
+        pool.parallelFor(0, int64_t(n) * hidden, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                const float g = s.hb[i];
+                s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
+            }
+        }, 1024);
         const MatmulJob down{L.wDown, s.xb.data(), dim};
         matmulGroup(pool, &down, 1, s.hb.data(), hidden, n, s.isa);
         observe(l, LayerPoint::FfnOut, dim, s.xb.data());
