@@ -47,13 +47,15 @@ Tensor randomMatrix(const std::string& name, DType dt, int64_t rows, int64_t col
         for (size_t b = 0; b < bytes; b += 34) {
             const uint16_t d = f32ToF16(0.0003f);
             std::memcpy(&buf[b], &d, 2);
-            for (int i = 0; i < 32; ++i) buf[b + 2 + i] = static_cast<uint8_t>(nextRand(s));
+            for (int i = 0; i < 32; ++i)
+                buf[b + 2 + i] = static_cast<uint8_t>(nextRand(s));
         }
     } else {
         const size_t esz = dt == DType::F32 ? 4 : 2;
         for (size_t i = 0; i < bytes / esz; ++i) {
             const float v = (static_cast<float>(nextRand(s) >> 40) / 16777216.0f - 0.5f) * 0.07f;
-            if (dt == DType::F32) std::memcpy(&buf[i * 4], &v, 4);
+            if (dt == DType::F32)
+                std::memcpy(&buf[i * 4], &v, 4);
             else {
                 const uint16_t h = dt == DType::F16 ? f32ToF16(v) : f32ToBf16(v);
                 std::memcpy(&buf[i * 2], &h, 2);
@@ -81,7 +83,8 @@ const MatrixSet& matrices(DType dt, int64_t rows, int64_t cols) {
     set.bytes = first.nbytes;
     const size_t copies = std::max<size_t>(1, (size_t(256) << 20) / set.bytes + 1);
     set.copies.push_back(first);
-    for (size_t i = 1; i < copies; ++i) set.copies.push_back(randomMatrix("w", dt, rows, cols, i + 1));
+    for (size_t i = 1; i < copies; ++i)
+        set.copies.push_back(randomMatrix("w", dt, rows, cols, i + 1));
     return cache.emplace(key, std::move(set)).first->second;
 }
 
@@ -99,10 +102,11 @@ void BM_Gemv(benchmark::State& st) {
         benchmark::DoNotOptimize(y.data());
     }
     const double bw = bandwidthGBs(threads);
-    st.counters["GB/s"] = benchmark::Counter(double(set.bytes) * st.iterations(),
-                                             benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
-    st.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * st.iterations() / 1e9,
-                                                benchmark::Counter::kIsRate);
+    st.counters["GB/s"] =
+        benchmark::Counter(double(set.bytes) * st.iterations(), benchmark::Counter::kIsRate,
+                           benchmark::Counter::kIs1000);
+    st.counters["GFLOP/s"] =
+        benchmark::Counter(2.0 * rows * cols * st.iterations() / 1e9, benchmark::Counter::kIsRate);
     st.counters["bw_GB/s"] = bw;
     // GB/s divided by the probe's GB/s (a rate counter, so shown with "/s").
     st.counters["bw_frac"] = benchmark::Counter(double(set.bytes) * st.iterations() / 1e9 / bw,
@@ -132,8 +136,10 @@ void shapeArgs(benchmark::internal::Benchmark* b, bool gemm) {
     for (int t = 0; t < 4; ++t)
         for (auto& s : shapes)
             for (int64_t threads : {1, 2}) {
-                if (gemm) b->Args({t, s[0], s[1], threads, 64});
-                else b->Args({t, s[0], s[1], threads});
+                if (gemm)
+                    b->Args({t, s[0], s[1], threads, 64});
+                else
+                    b->Args({t, s[0], s[1], threads});
             }
 }
 
@@ -172,8 +178,8 @@ const Model& tinyLlama() {
 double decodeBytes(const Model& m) {
     double b = 0;
     for (const LayerWeights& L : m.weights.layers)
-        for (const Tensor* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown, &L.attnNorm,
-                                &L.ffnNorm})
+        for (const Tensor* t :
+             {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown, &L.attnNorm, &L.ffnNorm})
             b += double(t->nbytes);
     return b + double(m.weights.classifier().nbytes) + double(m.weights.finalNorm.nbytes) +
            double(m.weights.tokEmbeddings.nbytes) / m.config.vocabSize;
@@ -194,11 +200,12 @@ void BM_TinyLlamaDecode(benchmark::State& st) {
     const double bytes = decodeBytes(m);
     const double bw = bandwidthGBs(threads);
     st.counters["tok/s"] = benchmark::Counter(double(st.iterations()), benchmark::Counter::kIsRate);
-    st.counters["GB/s"] = benchmark::Counter(bytes * st.iterations() / 1e9, benchmark::Counter::kIsRate);
+    st.counters["GB/s"] =
+        benchmark::Counter(bytes * st.iterations() / 1e9, benchmark::Counter::kIsRate);
     st.counters["bw_GB/s"] = bw;
     // Fraction of bandwidth = GB/s / bw_GB/s; reported as a rate scaled by 1/bw.
-    st.counters["bw_frac"] = benchmark::Counter(bytes * st.iterations() / 1e9 / bw,
-                                                benchmark::Counter::kIsRate);
+    st.counters["bw_frac"] =
+        benchmark::Counter(bytes * st.iterations() / 1e9 / bw, benchmark::Counter::kIsRate);
 }
 
 void BM_TinyLlamaPrefill(benchmark::State& st) {
@@ -207,19 +214,36 @@ void BM_TinyLlamaPrefill(benchmark::State& st) {
     const Model& m = tinyLlama();
     Transformer tr(m, threads, 512);
     std::vector<int> toks(n);
-    for (int i = 0; i < n; ++i) toks[i] = (i * 7919 + 13) % m.config.vocabSize;
+    for (int i = 0; i < n; ++i)
+        toks[i] = (i * 7919 + 13) % m.config.vocabSize;
     for (auto _ : st) {
         const auto& logits = tr.forward(toks.data(), n, 0);
         benchmark::DoNotOptimize(logits.data());
     }
-    st.counters["tok/s"] = benchmark::Counter(double(n) * st.iterations(), benchmark::Counter::kIsRate);
+    st.counters["tok/s"] =
+        benchmark::Counter(double(n) * st.iterations(), benchmark::Counter::kIsRate);
 }
 
 } // namespace
 
-BENCHMARK(BM_TinyLlamaDecode)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
-BENCHMARK(BM_TinyLlamaPrefill)->Args({2, 64})->Args({1, 64})->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
-BENCHMARK(BM_Gemv)->Apply([](benchmark::internal::Benchmark* b) { shapeArgs(b, false); })->UseRealTime();
-BENCHMARK(BM_Gemm)->Apply([](benchmark::internal::Benchmark* b) { shapeArgs(b, true); })->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TinyLlamaDecode)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->UseRealTime();
+BENCHMARK(BM_TinyLlamaPrefill)
+    ->Args({2, 64})
+    ->Args({1, 64})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->UseRealTime();
+BENCHMARK(BM_Gemv)
+    ->Apply([](benchmark::internal::Benchmark* b) { shapeArgs(b, false); })
+    ->UseRealTime();
+BENCHMARK(BM_Gemm)
+    ->Apply([](benchmark::internal::Benchmark* b) { shapeArgs(b, true); })
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -35,7 +35,8 @@ GenerateResult generate(Transformer& model, const Tokenizer& tokenizer,
     GenerateResult r;
     const std::vector<int> prompt = tokenizer.encode(options.prompt, true);
     if (prompt.empty())
-        throw EngineError("generate", "the prompt encodes to no tokens and the vocabulary has no BOS");
+        throw EngineError("generate",
+                          "the prompt encodes to no tokens and the vocabulary has no BOS");
     const int P = static_cast<int>(prompt.size());
     const int steps = std::min(options.steps, model.maxContext());
     const int vocab = model.model().config.vocabSize;

@@ -32,7 +32,8 @@ PerplexityResult perplexity(Transformer& model, const std::vector<int>& tokens,
     for (int c = 0; c < nChunks; ++c) {
         if (options.cancel && options.cancel->load()) break;
         const size_t base = static_cast<size_t>(c) * ctx;
-        for (int j = 0; j < ctx; ++j) batch[j] = tokens[base + j];
+        for (int j = 0; j < ctx; ++j)
+            batch[j] = tokens[base + j];
         if (options.bos >= 0) batch[0] = options.bos;
         // Starting again at position 0 is a fresh KV cache: every position
         // is rewritten before it is read.
@@ -40,9 +41,11 @@ PerplexityResult perplexity(Transformer& model, const std::vector<int>& tokens,
         for (int j = first; j < ctx - 1; ++j) {
             const float* l = logits.data() + static_cast<size_t>(j) * vocab;
             float mx = l[0];
-            for (int v = 1; v < vocab; ++v) mx = std::max(mx, l[v]);
+            for (int v = 1; v < vocab; ++v)
+                mx = std::max(mx, l[v]);
             double sum = 0;
-            for (int v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(l[v]) - mx);
+            for (int v = 0; v < vocab; ++v)
+                sum += std::exp(static_cast<double>(l[v]) - mx);
             const int target = tokens[base + j + 1];
             if (target < 0 || target >= vocab)
                 throw EngineError("perplexity", "token id " + std::to_string(target) +

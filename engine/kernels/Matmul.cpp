@@ -16,9 +16,12 @@ namespace mobi {
 
 const char* kernelIsaName(KernelIsa isa) {
     switch (isa) {
-    case KernelIsa::Scalar: return "scalar";
-    case KernelIsa::Avx2: return "avx2";
-    case KernelIsa::Avx512: return "avx512";
+    case KernelIsa::Scalar:
+        return "scalar";
+    case KernelIsa::Avx2:
+        return "avx2";
+    case KernelIsa::Avx512:
+        return "avx512";
     }
     return "?";
 }
@@ -36,7 +39,8 @@ bool kernelIsaAvailable(KernelIsa isa) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     switch (isa) {
-    case KernelIsa::Scalar: return true;
+    case KernelIsa::Scalar:
+        return true;
     case KernelIsa::Avx2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && hasF16c();
     case KernelIsa::Avx512:
@@ -60,13 +64,17 @@ std::vector<KernelIsa> availableKernelIsas() {
 KernelIsa bestKernelIsa() {
     static const KernelIsa best = [] {
         KernelIsa b = KernelIsa::Scalar;
-        for (KernelIsa i : availableKernelIsas()) b = i;
+        for (KernelIsa i : availableKernelIsas())
+            b = i;
         if (const char* env = std::getenv("MOBISCOPE_ISA")) {
             const std::string s(env);
             KernelIsa want = b;
-            if (s == "scalar") want = KernelIsa::Scalar;
-            else if (s == "avx2") want = KernelIsa::Avx2;
-            else if (s == "avx512") want = KernelIsa::Avx512;
+            if (s == "scalar")
+                want = KernelIsa::Scalar;
+            else if (s == "avx2")
+                want = KernelIsa::Avx2;
+            else if (s == "avx512")
+                want = KernelIsa::Avx512;
             if (kernelIsaAvailable(want) && static_cast<int>(want) < static_cast<int>(b)) b = want;
         }
         return b;
@@ -105,7 +113,8 @@ template <DType D> float dotRow(const uint8_t* row, const float* x, int64_t K) {
     float acc = 0.0f;
     if constexpr (D == DType::F32) {
         const float* p = reinterpret_cast<const float*>(row);
-        for (int64_t k = 0; k < K; ++k) acc += p[k] * x[k];
+        for (int64_t k = 0; k < K; ++k)
+            acc += p[k] * x[k];
     } else if constexpr (D == DType::F16 || D == DType::BF16) {
         for (int64_t k = 0; k < K; ++k) {
             uint16_t h;
@@ -120,7 +129,8 @@ template <DType D> float dotRow(const uint8_t* row, const float* x, int64_t K) {
             std::memcpy(&h, blk, 2);
             const float d = f16ToF32(h);
             const int8_t* q = reinterpret_cast<const int8_t*>(blk + 2);
-            for (int i = 0; i < 32; ++i) acc += (static_cast<float>(q[i]) * d) * x[b * 32 + i];
+            for (int i = 0; i < 32; ++i)
+                acc += (static_cast<float>(q[i]) * d) * x[b * 32 + i];
         }
     }
     return acc;
@@ -128,23 +138,29 @@ template <DType D> float dotRow(const uint8_t* row, const float* x, int64_t K) {
 
 float dotRowAny(const WeightView& w, int64_t r, const float* x) {
     switch (w.dtype) {
-    case DType::F32: return dotRow<DType::F32>(w.row(r), x, w.cols);
-    case DType::F16: return dotRow<DType::F16>(w.row(r), x, w.cols);
-    case DType::BF16: return dotRow<DType::BF16>(w.row(r), x, w.cols);
-    default: return dotRow<DType::Q8_0>(w.row(r), x, w.cols);
+    case DType::F32:
+        return dotRow<DType::F32>(w.row(r), x, w.cols);
+    case DType::F16:
+        return dotRow<DType::F16>(w.row(r), x, w.cols);
+    case DType::BF16:
+        return dotRow<DType::BF16>(w.row(r), x, w.cols);
+    default:
+        return dotRow<DType::Q8_0>(w.row(r), x, w.cols);
     }
 }
 
 } // namespace
 
 void gemvScalar(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) y[r] = dotRowAny(w, r, x);
+    for (int64_t r = r0; r < r1; ++r)
+        y[r] = dotRowAny(w, r, x);
 }
 
 void gemmScalar(const WeightView& w, const float* X, int64_t ldx, int n, float* Y, int64_t ldy,
                 int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r)
-        for (int t = 0; t < n; ++t) Y[t * ldy + r] = dotRowAny(w, r, X + t * ldx);
+        for (int t = 0; t < n; ++t)
+            Y[t * ldy + r] = dotRowAny(w, r, X + t * ldx);
 }
 
 } // namespace kernels_detail
@@ -155,9 +171,15 @@ void gemvRange(KernelIsa isa, const WeightView& w, const float* x, float* y, int
                int64_t r1) {
     if (r1 <= r0) return;
     switch (isa) {
-    case KernelIsa::Avx512: gemvAvx512(w, x, y, r0, r1); return;
-    case KernelIsa::Avx2: gemvAvx2(w, x, y, r0, r1); return;
-    case KernelIsa::Scalar: gemvScalar(w, x, y, r0, r1); return;
+    case KernelIsa::Avx512:
+        gemvAvx512(w, x, y, r0, r1);
+        return;
+    case KernelIsa::Avx2:
+        gemvAvx2(w, x, y, r0, r1);
+        return;
+    case KernelIsa::Scalar:
+        gemvScalar(w, x, y, r0, r1);
+        return;
     }
 }
 
@@ -172,9 +194,15 @@ void gemmRange(KernelIsa isa, const WeightView& w, const float* X, int64_t ldx, 
         const float* Xb = X + static_cast<int64_t>(t0) * ldx;
         float* Yb = Y + static_cast<int64_t>(t0) * ldy;
         switch (isa) {
-        case KernelIsa::Avx512: gemmAvx512(w, Xb, ldx, nb, Yb, ldy, r0, r1); break;
-        case KernelIsa::Avx2: gemmAvx2(w, Xb, ldx, nb, Yb, ldy, r0, r1); break;
-        case KernelIsa::Scalar: gemmScalar(w, Xb, ldx, nb, Yb, ldy, r0, r1); break;
+        case KernelIsa::Avx512:
+            gemmAvx512(w, Xb, ldx, nb, Yb, ldy, r0, r1);
+            break;
+        case KernelIsa::Avx2:
+            gemmAvx2(w, Xb, ldx, nb, Yb, ldy, r0, r1);
+            break;
+        case KernelIsa::Scalar:
+            gemmScalar(w, Xb, ldx, nb, Yb, ldy, r0, r1);
+            break;
         }
     }
 }
@@ -213,8 +241,7 @@ void matmulGroup(ThreadPool& pool, const MatmulJob* jobs, int nJobs, const float
     });
 }
 
-void matmul(ThreadPool& pool, const WeightView& w, const float* X, int n, float* Y,
-            KernelIsa isa) {
+void matmul(ThreadPool& pool, const WeightView& w, const float* X, int n, float* Y, KernelIsa isa) {
     MatmulJob job{w, Y, w.rows};
     matmulGroup(pool, &job, 1, X, w.cols, n, isa);
 }

@@ -66,7 +66,6 @@ void matmulGroup(ThreadPool& pool, const MatmulJob* jobs, int nJobs, const float
                  int n, KernelIsa isa);
 
 // Convenience: Y (n x W.rows) = X (n x W.cols) W^T on the pool.
-void matmul(ThreadPool& pool, const WeightView& w, const float* X, int n, float* Y,
-            KernelIsa isa);
+void matmul(ThreadPool& pool, const WeightView& w, const float* X, int n, float* Y, KernelIsa isa);
 
 } // namespace mobi

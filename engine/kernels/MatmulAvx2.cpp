@@ -36,7 +36,8 @@ template <DType D> MOBI_TARGET MOBI_INLINE __m256 load8(const uint8_t* row, int6
 }
 
 // The last K % 8 weights decoded into a zero-padded vector (not Q8_0).
-template <DType D> MOBI_TARGET MOBI_INLINE __m256 loadTail(const uint8_t* row, int64_t k, int64_t K) {
+template <DType D>
+MOBI_TARGET MOBI_INLINE __m256 loadTail(const uint8_t* row, int64_t k, int64_t K) {
     alignas(32) float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int64_t i = k; i < K; ++i) {
         if constexpr (D == DType::F32) {
@@ -95,7 +96,8 @@ MOBI_TARGET void gemv1(const WeightView& w, const float* x, float* y, int64_t r)
     const int64_t K = w.cols, K8 = K & ~int64_t(7);
     const uint8_t* p0 = w.row(r);
     __m256 a0 = _mm256_setzero_ps();
-    for (int64_t k = 0; k < K8; k += 8) a0 = _mm256_fmadd_ps(load8<D>(p0, k), _mm256_loadu_ps(x + k), a0);
+    for (int64_t k = 0; k < K8; k += 8)
+        a0 = _mm256_fmadd_ps(load8<D>(p0, k), _mm256_loadu_ps(x + k), a0);
     if (K8 < K) a0 = _mm256_fmadd_ps(loadTail<D>(p0, K8, K), loadTailF32(x + K8, K - K8), a0);
     y[r] = hsum(a0);
 }
@@ -103,8 +105,10 @@ MOBI_TARGET void gemv1(const WeightView& w, const float* x, float* y, int64_t r)
 template <DType D>
 MOBI_TARGET void gemvT(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
     int64_t r = r0;
-    for (; r + 4 <= r1; r += 4) gemv4<D>(w, x, y, r);
-    for (; r < r1; ++r) gemv1<D>(w, x, y, r);
+    for (; r + 4 <= r1; r += 4)
+        gemv4<D>(w, x, y, r);
+    for (; r < r1; ++r)
+        gemv1<D>(w, x, y, r);
 }
 
 // Weights are decoded F32 rows zero-padded to a multiple of 8.
@@ -116,16 +120,19 @@ MOBI_TARGET void micro(const float* const* wr, const float* X, int64_t ldx, int6
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
-        for (int t = 0; t < T; ++t) acc[i][t] = _mm256_setzero_ps();
+        for (int t = 0; t < T; ++t)
+            acc[i][t] = _mm256_setzero_ps();
     for (int64_t k = 0; k < K8; k += 8) {
         __m256 xv[T];
 #pragma GCC unroll 8
-        for (int t = 0; t < T; ++t) xv[t] = _mm256_loadu_ps(X + t * ldx + k);
+        for (int t = 0; t < T; ++t)
+            xv[t] = _mm256_loadu_ps(X + t * ldx + k);
 #pragma GCC unroll 8
         for (int i = 0; i < R; ++i) {
             const __m256 wv = _mm256_loadu_ps(wr[i] + k);
 #pragma GCC unroll 8
-            for (int t = 0; t < T; ++t) acc[i][t] = _mm256_fmadd_ps(wv, xv[t], acc[i][t]);
+            for (int t = 0; t < T; ++t)
+                acc[i][t] = _mm256_fmadd_ps(wv, xv[t], acc[i][t]);
         }
     }
     if (K8 < K) {
@@ -136,7 +143,8 @@ MOBI_TARGET void micro(const float* const* wr, const float* X, int64_t ldx, int6
         }
     }
     for (int i = 0; i < R; ++i)
-        for (int t = 0; t < T; ++t) Y[t * ldy + r + i] = hsum(acc[i][t]);
+        for (int t = 0; t < T; ++t)
+            Y[t * ldy + r + i] = hsum(acc[i][t]);
 }
 
 template <int R>
@@ -144,14 +152,16 @@ MOBI_TARGET void microTokens(const float* const* wr, const float* X, int64_t ldx
                              float* Y, int64_t ldy, int64_t r) {
     constexpr int T = 3;
     int t = 0;
-    for (; t + T <= n; t += T) micro<R, T>(wr, X + t * ldx, ldx, K, Y + t * ldy, ldy, r);
+    for (; t + T <= n; t += T)
+        micro<R, T>(wr, X + t * ldx, ldx, K, Y + t * ldy, ldy, r);
     if (n - t == 2) micro<R, 2>(wr, X + t * ldx, ldx, K, Y + t * ldy, ldy, r);
     if (n - t == 1) micro<R, 1>(wr, X + t * ldx, ldx, K, Y + t * ldy, ldy, r);
 }
 
 template <DType D> MOBI_TARGET void decodeRow(const uint8_t* row, int64_t K, float* out) {
     const int64_t K8 = K & ~int64_t(7);
-    for (int64_t k = 0; k < K8; k += 8) _mm256_storeu_ps(out + k, load8<D>(row, k));
+    for (int64_t k = 0; k < K8; k += 8)
+        _mm256_storeu_ps(out + k, load8<D>(row, k));
     if (K8 < K) _mm256_storeu_ps(out + K8, loadTail<D>(row, K8, K));
 }
 
@@ -181,20 +191,36 @@ MOBI_TARGET void gemmT(const WeightView& w, const float* X, int64_t ldx, int n, 
 
 void gemvAvx2(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
     switch (w.dtype) {
-    case DType::F32: gemvT<DType::F32>(w, x, y, r0, r1); return;
-    case DType::F16: gemvT<DType::F16>(w, x, y, r0, r1); return;
-    case DType::BF16: gemvT<DType::BF16>(w, x, y, r0, r1); return;
-    default: gemvT<DType::Q8_0>(w, x, y, r0, r1); return;
+    case DType::F32:
+        gemvT<DType::F32>(w, x, y, r0, r1);
+        return;
+    case DType::F16:
+        gemvT<DType::F16>(w, x, y, r0, r1);
+        return;
+    case DType::BF16:
+        gemvT<DType::BF16>(w, x, y, r0, r1);
+        return;
+    default:
+        gemvT<DType::Q8_0>(w, x, y, r0, r1);
+        return;
     }
 }
 
 void gemmAvx2(const WeightView& w, const float* X, int64_t ldx, int n, float* Y, int64_t ldy,
               int64_t r0, int64_t r1) {
     switch (w.dtype) {
-    case DType::F32: gemmT<DType::F32>(w, X, ldx, n, Y, ldy, r0, r1); return;
-    case DType::F16: gemmT<DType::F16>(w, X, ldx, n, Y, ldy, r0, r1); return;
-    case DType::BF16: gemmT<DType::BF16>(w, X, ldx, n, Y, ldy, r0, r1); return;
-    default: gemmT<DType::Q8_0>(w, X, ldx, n, Y, ldy, r0, r1); return;
+    case DType::F32:
+        gemmT<DType::F32>(w, X, ldx, n, Y, ldy, r0, r1);
+        return;
+    case DType::F16:
+        gemmT<DType::F16>(w, X, ldx, n, Y, ldy, r0, r1);
+        return;
+    case DType::BF16:
+        gemmT<DType::BF16>(w, X, ldx, n, Y, ldy, r0, r1);
+        return;
+    default:
+        gemmT<DType::Q8_0>(w, X, ldx, n, Y, ldy, r0, r1);
+        return;
     }
 }
 

@@ -73,7 +73,8 @@ MOBI_TARGET void gemv1(const WeightView& w, const float* x, float* y, int64_t r)
 
 template <DType D>
 MOBI_TARGET void gemvT(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) gemv1<D>(w, x, y, r);
+    for (int64_t r = r0; r < r1; ++r)
+        gemv1<D>(w, x, y, r);
 }
 
 // R weight rows (F32, readable up to K) times T tokens; same operation order
@@ -86,29 +87,35 @@ MOBI_TARGET void micro(const float* const* wr, const float* X, int64_t ldx, int6
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
-        for (int t = 0; t < T; ++t) acc[i][t] = _mm512_setzero_ps();
+        for (int t = 0; t < T; ++t)
+            acc[i][t] = _mm512_setzero_ps();
     for (int64_t k = 0; k < K16; k += 16) {
         __m512 xv[T];
 #pragma GCC unroll 8
-        for (int t = 0; t < T; ++t) xv[t] = _mm512_loadu_ps(X + t * ldx + k);
+        for (int t = 0; t < T; ++t)
+            xv[t] = _mm512_loadu_ps(X + t * ldx + k);
 #pragma GCC unroll 8
         for (int i = 0; i < R; ++i) {
             const __m512 wv = _mm512_loadu_ps(wr[i] + k);
 #pragma GCC unroll 8
-            for (int t = 0; t < T; ++t) acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
+            for (int t = 0; t < T; ++t)
+                acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
         }
     }
     if (K16 < K) {
         const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
         __m512 xv[T];
-        for (int t = 0; t < T; ++t) xv[t] = _mm512_maskz_loadu_ps(m, X + t * ldx + K16);
+        for (int t = 0; t < T; ++t)
+            xv[t] = _mm512_maskz_loadu_ps(m, X + t * ldx + K16);
         for (int i = 0; i < R; ++i) {
             const __m512 wv = _mm512_maskz_loadu_ps(m, wr[i] + K16);
-            for (int t = 0; t < T; ++t) acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
+            for (int t = 0; t < T; ++t)
+                acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
         }
     }
     for (int i = 0; i < R; ++i)
-        for (int t = 0; t < T; ++t) Y[t * ldy + r + i] = _mm512_reduce_add_ps(acc[i][t]);
+        for (int t = 0; t < T; ++t)
+            Y[t * ldy + r + i] = _mm512_reduce_add_ps(acc[i][t]);
 }
 
 template <int R>
@@ -116,23 +123,36 @@ MOBI_TARGET void microTokens(const float* const* wr, const float* X, int64_t ldx
                              float* Y, int64_t ldy, int64_t r) {
     constexpr int T = 6;
     int t = 0;
-    for (; t + T <= n; t += T) micro<R, T>(wr, X + t * ldx, ldx, K, Y + t * ldy, ldy, r);
+    for (; t + T <= n; t += T)
+        micro<R, T>(wr, X + t * ldx, ldx, K, Y + t * ldy, ldy, r);
     const float* Xt = X + t * ldx;
     float* Yt = Y + t * ldy;
     switch (n - t) {
-    case 5: micro<R, 5>(wr, Xt, ldx, K, Yt, ldy, r); break;
-    case 4: micro<R, 4>(wr, Xt, ldx, K, Yt, ldy, r); break;
-    case 3: micro<R, 3>(wr, Xt, ldx, K, Yt, ldy, r); break;
-    case 2: micro<R, 2>(wr, Xt, ldx, K, Yt, ldy, r); break;
-    case 1: micro<R, 1>(wr, Xt, ldx, K, Yt, ldy, r); break;
-    default: break;
+    case 5:
+        micro<R, 5>(wr, Xt, ldx, K, Yt, ldy, r);
+        break;
+    case 4:
+        micro<R, 4>(wr, Xt, ldx, K, Yt, ldy, r);
+        break;
+    case 3:
+        micro<R, 3>(wr, Xt, ldx, K, Yt, ldy, r);
+        break;
+    case 2:
+        micro<R, 2>(wr, Xt, ldx, K, Yt, ldy, r);
+        break;
+    case 1:
+        micro<R, 1>(wr, Xt, ldx, K, Yt, ldy, r);
+        break;
+    default:
+        break;
     }
 }
 
 // Decodes one row to F32 (exactly as load16 does), zero-padding to Kp.
 template <DType D> MOBI_TARGET void decodeRow(const uint8_t* row, int64_t K, float* out) {
     const int64_t K16 = K & ~int64_t(15);
-    for (int64_t k = 0; k < K16; k += 16) _mm512_storeu_ps(out + k, load16<D>(row, k));
+    for (int64_t k = 0; k < K16; k += 16)
+        _mm512_storeu_ps(out + k, load16<D>(row, k));
     if (K16 < K) {
         const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
         _mm512_storeu_ps(out + K16, load16m<D>(row, K16, m));
@@ -171,20 +191,36 @@ MOBI_TARGET void gemmT(const WeightView& w, const float* X, int64_t ldx, int n, 
 
 void gemvAvx512(const WeightView& w, const float* x, float* y, int64_t r0, int64_t r1) {
     switch (w.dtype) {
-    case DType::F32: gemvT<DType::F32>(w, x, y, r0, r1); return;
-    case DType::F16: gemvT<DType::F16>(w, x, y, r0, r1); return;
-    case DType::BF16: gemvT<DType::BF16>(w, x, y, r0, r1); return;
-    default: gemvT<DType::Q8_0>(w, x, y, r0, r1); return;
+    case DType::F32:
+        gemvT<DType::F32>(w, x, y, r0, r1);
+        return;
+    case DType::F16:
+        gemvT<DType::F16>(w, x, y, r0, r1);
+        return;
+    case DType::BF16:
+        gemvT<DType::BF16>(w, x, y, r0, r1);
+        return;
+    default:
+        gemvT<DType::Q8_0>(w, x, y, r0, r1);
+        return;
     }
 }
 
 void gemmAvx512(const WeightView& w, const float* X, int64_t ldx, int n, float* Y, int64_t ldy,
                 int64_t r0, int64_t r1) {
     switch (w.dtype) {
-    case DType::F32: gemmT<DType::F32>(w, X, ldx, n, Y, ldy, r0, r1); return;
-    case DType::F16: gemmT<DType::F16>(w, X, ldx, n, Y, ldy, r0, r1); return;
-    case DType::BF16: gemmT<DType::BF16>(w, X, ldx, n, Y, ldy, r0, r1); return;
-    default: gemmT<DType::Q8_0>(w, X, ldx, n, Y, ldy, r0, r1); return;
+    case DType::F32:
+        gemmT<DType::F32>(w, X, ldx, n, Y, ldy, r0, r1);
+        return;
+    case DType::F16:
+        gemmT<DType::F16>(w, X, ldx, n, Y, ldy, r0, r1);
+        return;
+    case DType::BF16:
+        gemmT<DType::BF16>(w, X, ldx, n, Y, ldy, r0, r1);
+        return;
+    default:
+        gemmT<DType::Q8_0>(w, X, ldx, n, Y, ldy, r0, r1);
+        return;
     }
 }
 

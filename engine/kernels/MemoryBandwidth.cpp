@@ -26,7 +26,8 @@ uint64_t readScalar(const uint64_t* p, size_t n) {
         a2 ^= p[i + 2];
         a3 ^= p[i + 3];
     }
-    for (; i < n; ++i) a0 ^= p[i];
+    for (; i < n; ++i)
+        a0 ^= p[i];
     return a0 ^ a1 ^ a2 ^ a3;
 }
 
@@ -56,7 +57,8 @@ double measureStreamingReadGBs(int threads, size_t bytes, int repeats) {
     std::unique_ptr<uint64_t[]> buf(new uint64_t[n]);
     // Each thread first touches the part it will read.
     pool.run([&](int t, int nt) {
-        for (size_t i = n * t / nt, e = n * (t + 1) / nt; i < e; ++i) buf[i] = i * 0x9e3779b97f4a7c15ull;
+        for (size_t i = n * t / nt, e = n * (t + 1) / nt; i < e; ++i)
+            buf[i] = i * 0x9e3779b97f4a7c15ull;
     });
     const bool simd = kernelIsaAvailable(KernelIsa::Avx2);
     std::vector<uint64_t> sinks(static_cast<size_t>(pool.size()) * 8, 0);
@@ -66,8 +68,8 @@ double measureStreamingReadGBs(int threads, size_t bytes, int repeats) {
         pool.run([&](int t, int nt) {
             const size_t b = n * t / nt, e = n * (t + 1) / nt;
 #if defined(__x86_64__)
-            sinks[static_cast<size_t>(t) * 8] ^= simd ? readAvx2(buf.get() + b, e - b)
-                                                      : readScalar(buf.get() + b, e - b);
+            sinks[static_cast<size_t>(t) * 8] ^=
+                simd ? readAvx2(buf.get() + b, e - b) : readScalar(buf.get() + b, e - b);
 #else
             sinks[static_cast<size_t>(t) * 8] ^= readScalar(buf.get() + b, e - b);
 #endif
@@ -77,7 +79,8 @@ double measureStreamingReadGBs(int threads, size_t bytes, int repeats) {
         best = std::max(best, static_cast<double>(n * sizeof(uint64_t)) / s / 1e9);
     }
     volatile uint64_t keep = 0;
-    for (uint64_t v : sinks) keep = keep ^ v;
+    for (uint64_t v : sinks)
+        keep = keep ^ v;
     (void)keep;
     return best;
 }

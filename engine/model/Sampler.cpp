@@ -18,7 +18,9 @@ uint32_t randomU32(uint64_t& s) {
     return static_cast<uint32_t>((s * 0x2545F4914F6CDD1Dull) >> 32);
 }
 
-float randomF32(uint64_t& s) { return static_cast<float>(randomU32(s) >> 8) / 16777216.0f; }
+float randomF32(uint64_t& s) {
+    return static_cast<float>(randomU32(s) >> 8) / 16777216.0f;
+}
 
 int argmax(const float* p, int n) {
     int best = 0;
@@ -34,7 +36,8 @@ void softmax(float* x, int n) {
         x[i] = std::exp(x[i] - mx);
         sum += x[i];
     }
-    for (int i = 0; i < n; ++i) x[i] /= sum;
+    for (int i = 0; i < n; ++i)
+        x[i] /= sum;
 }
 
 int sampleMult(const float* p, int n, float coin) {
@@ -79,35 +82,38 @@ int sampleTopP(const float* p, int n, float topp, float coin) {
 } // namespace
 
 Sampler::Sampler(const SamplerConfig& config) : config_(config) {
-    state_ = config.seed != 0
-                 ? config.seed
-                 : static_cast<uint64_t>(
-                       std::chrono::system_clock::now().time_since_epoch().count()) |
-                       1u;
+    state_ =
+        config.seed != 0
+            ? config.seed
+            : static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) |
+                  1u;
 }
 
 int Sampler::sample(float* logits, int n) {
     if (n <= 0) return -1;
     if (config_.temperature <= 0.0f) return argmax(logits, n);
-    for (int i = 0; i < n; ++i) logits[i] /= config_.temperature;
+    for (int i = 0; i < n; ++i)
+        logits[i] /= config_.temperature;
     softmax(logits, n);
     if (config_.topK > 0 && config_.topK < n) {
         // Keep the k most probable tokens (ties at the threshold by lower id)
         // and renormalise.
         std::vector<int> idx(static_cast<size_t>(n));
-        for (int i = 0; i < n; ++i) idx[i] = i;
-        std::nth_element(idx.begin(), idx.begin() + (config_.topK - 1), idx.end(),
-                         [&](int a, int b) {
-                             return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
-                         });
+        for (int i = 0; i < n; ++i)
+            idx[i] = i;
+        std::nth_element(
+            idx.begin(), idx.begin() + (config_.topK - 1), idx.end(),
+            [&](int a, int b) { return logits[a] != logits[b] ? logits[a] > logits[b] : a < b; });
         std::vector<char> keep(static_cast<size_t>(n), 0);
-        for (int i = 0; i < config_.topK; ++i) keep[idx[i]] = 1;
+        for (int i = 0; i < config_.topK; ++i)
+            keep[idx[i]] = 1;
         float sum = 0;
         for (int i = 0; i < n; ++i) {
             if (!keep[i]) logits[i] = 0.0f;
             sum += logits[i];
         }
-        for (int i = 0; i < n; ++i) logits[i] /= sum;
+        for (int i = 0; i < n; ++i)
+            logits[i] /= sum;
     }
     const float coin = randomF32(state_);
     if (config_.topP <= 0.0f || config_.topP >= 1.0f) return sampleMult(logits, n, coin);

@@ -41,9 +41,11 @@ WeightView matrix(const Tensor& t, int64_t rows, int64_t cols, const char* what)
 // out = w * x / rms(x); the sum of squares in double as ggml does.
 void rmsNorm(float* out, const float* x, const float* w, int n, float eps) {
     double ss = 0;
-    for (int i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+    for (int i = 0; i < n; ++i)
+        ss += static_cast<double>(x[i]) * x[i];
     const float scale = static_cast<float>(1.0 / std::sqrt(ss / n + eps));
-    for (int i = 0; i < n; ++i) out[i] = w[i] * (x[i] * scale);
+    for (int i = 0; i < n; ++i)
+        out[i] = w[i] * (x[i] * scale);
 }
 
 } // namespace
@@ -164,17 +166,19 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
         if (observer_) observer_(LayerEvent{layer, point, n, width, pos, data});
     };
 
-    for (int t = 0; t < n; ++t) model_.weights.tokEmbeddings.rowToF32(tokens[t], &s.x[size_t(t) * dim]);
+    for (int t = 0; t < n; ++t)
+        model_.weights.tokEmbeddings.rowToF32(tokens[t], &s.x[size_t(t) * dim]);
 
     for (int l = 0; l < c.nLayers; ++l) {
         const LayerViews& L = s.layers[l];
         observe(l, LayerPoint::BlockInput, dim, s.x.data());
         for (int t = 0; t < n; ++t)
-            rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim, c.rmsEps);
+            rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim,
+                    c.rmsEps);
         observe(l, LayerPoint::AttnNormOut, dim, s.xb.data());
 
-        const MatmulJob qkv[3] = {{L.wq, s.q.data(), qDim}, {L.wk, s.k.data(), kvDim},
-                                  {L.wv, s.v.data(), kvDim}};
+        const MatmulJob qkv[3] = {
+            {L.wq, s.q.data(), qDim}, {L.wk, s.k.data(), kvDim}, {L.wv, s.v.data(), kvDim}};
         matmulGroup(pool, qkv, 3, s.xb.data(), dim, n, s.isa);
 
         for (int t = 0; t < n; ++t) {
@@ -182,9 +186,12 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
             float* kt = &s.k[size_t(t) * kvDim];
             float* vt = &s.v[size_t(t) * kvDim];
             if (!L.bq.empty()) {
-                for (int i = 0; i < qDim; ++i) qt[i] += L.bq[i];
-                for (int i = 0; i < kvDim; ++i) kt[i] += L.bk[i];
-                for (int i = 0; i < kvDim; ++i) vt[i] += L.bv[i];
+                for (int i = 0; i < qDim; ++i)
+                    qt[i] += L.bq[i];
+                for (int i = 0; i < kvDim; ++i)
+                    kt[i] += L.bk[i];
+                for (int i = 0; i < kvDim; ++i)
+                    vt[i] += L.bv[i];
             }
             if (!L.qNorm.empty()) {
                 for (int h = 0; h < nHeads; ++h)
@@ -195,7 +202,8 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
             // RoPE: pair i rotates by (pos / scale) * theta^(-2i/hd).
             const float p = static_cast<float>(pos + t) / c.ropeScale;
             for (int i = 0; i < hd / 2; ++i) {
-                const float freq = 1.0f / std::pow(c.ropeTheta, (2.0f * i) / static_cast<float>(hd));
+                const float freq =
+                    1.0f / std::pow(c.ropeTheta, (2.0f * i) / static_cast<float>(hd));
                 const float a = p * freq;
                 s.ropeCos[i] = std::cos(a);
                 s.ropeSin[i] = std::sin(a);
@@ -255,7 +263,8 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
         const MatmulJob wo{L.wo, s.xb.data(), dim};
         matmulGroup(pool, &wo, 1, s.xb2.data(), qDim, n, s.isa);
         observe(l, LayerPoint::AttnOut, dim, s.xb.data());
-        for (size_t i = 0; i < size_t(n) * dim; ++i) s.x[i] += s.xb[i];
+        for (size_t i = 0; i < size_t(n) * dim; ++i)
+            s.x[i] += s.xb[i];
 
         for (int t = 0; t < n; ++t)
             rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.ffnNorm.data(), dim, c.rmsEps);
@@ -263,16 +272,20 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
         const MatmulJob gateUp[2] = {{L.wGate, s.hb.data(), hidden}, {L.wUp, s.hb2.data(), hidden}};
         matmulGroup(pool, gateUp, 2, s.xb.data(), dim, n, s.isa);
         // SwiGLU; its exp is a visible share of a prefill, so it is threaded.
-        pool.parallelFor(0, int64_t(n) * hidden, [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) {
-                const float g = s.hb[i];
-                s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
-            }
-        }, 1024);
+        pool.parallelFor(
+            0, int64_t(n) * hidden,
+            [&](int64_t b, int64_t e) {
+                for (int64_t i = b; i < e; ++i) {
+                    const float g = s.hb[i];
+                    s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
+                }
+            },
+            1024);
         const MatmulJob down{L.wDown, s.xb.data(), dim};
         matmulGroup(pool, &down, 1, s.hb.data(), hidden, n, s.isa);
         observe(l, LayerPoint::FfnOut, dim, s.xb.data());
-        for (size_t i = 0; i < size_t(n) * dim; ++i) s.x[i] += s.xb[i];
+        for (size_t i = 0; i < size_t(n) * dim; ++i)
+            s.x[i] += s.xb[i];
         observe(l, LayerPoint::BlockOutput, dim, s.x.data());
     }
 

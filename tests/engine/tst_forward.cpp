@@ -29,9 +29,11 @@ Tensor randomTensor(const std::string& name, std::vector<int64_t> shape, std::mt
                     float scale, float offset = 0.0f) {
     std::normal_distribution<float> N(0.0f, 1.0f);
     int64_t n = 1;
-    for (int64_t d : shape) n *= d;
+    for (int64_t d : shape)
+        n *= d;
     std::vector<float> v(static_cast<size_t>(n));
-    for (float& x : v) x = offset + scale * N(rng);
+    for (float& x : v)
+        x = offset + scale * N(rng);
     return Tensor::fromF32(name, std::move(shape), std::move(v));
 }
 
@@ -54,7 +56,8 @@ Model makeModel(ModelConfig c, uint64_t seed) {
         L.wo = randomTensor("wo", {c.dim, c.qDim()}, rng, 1.0f / std::sqrt(float(c.qDim())));
         L.wGate = randomTensor("w1", {c.hiddenDim, c.dim}, rng, s);
         L.wUp = randomTensor("w3", {c.hiddenDim, c.dim}, rng, s);
-        L.wDown = randomTensor("w2", {c.dim, c.hiddenDim}, rng, 1.0f / std::sqrt(float(c.hiddenDim)));
+        L.wDown =
+            randomTensor("w2", {c.dim, c.hiddenDim}, rng, 1.0f / std::sqrt(float(c.hiddenDim)));
         if (c.qkvBias) {
             L.bq = randomTensor("bq", {c.qDim()}, rng, 0.3f);
             L.bk = randomTensor("bk", {c.kvDim()}, rng, 0.3f);
@@ -92,7 +95,8 @@ Tensor encodeAs(const Tensor& t, DType dt) {
     if (dt == DType::Q8_0) {
         for (size_t b = 0; b < v.size(); b += 32) {
             float amax = 0;
-            for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(v[b + i]));
+            for (int i = 0; i < 32; ++i)
+                amax = std::max(amax, std::fabs(v[b + i]));
             const uint16_t d16 = f32ToF16(amax / 127.0f);
             const float d = f16ToF32(d16);
             bytes.push_back(d16 & 0xff);
@@ -120,7 +124,8 @@ Model convertMatrices(const Model& m, DType dt, bool decodeBack) {
     conv(out.weights.tokEmbeddings);
     if (!out.weights.output.empty()) conv(out.weights.output);
     for (LayerWeights& L : out.weights.layers)
-        for (Tensor* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown}) conv(*t);
+        for (Tensor* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown})
+            conv(*t);
     return out;
 }
 
@@ -138,22 +143,26 @@ Vec matvec(const Vec& W, const Vec& x, size_t rows) {
     const size_t cols = x.size();
     Vec y(rows, 0.0);
     for (size_t r = 0; r < rows; ++r)
-        for (size_t c = 0; c < cols; ++c) y[r] += W[r * cols + c] * x[c];
+        for (size_t c = 0; c < cols; ++c)
+            y[r] += W[r * cols + c] * x[c];
     return y;
 }
 
 Vec rmsnorm(const Vec& x, const Vec& w, double eps) {
     double ss = 0;
-    for (double v : x) ss += v * v;
+    for (double v : x)
+        ss += v * v;
     const double inv = 1.0 / std::sqrt(ss / double(x.size()) + eps);
     Vec y(x.size());
-    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * w[i];
+    for (size_t i = 0; i < x.size(); ++i)
+        y[i] = x[i] * inv * w[i];
     return y;
 }
 
 void rope(double* head, int hd, int pos, const ModelConfig& c) {
     for (int i = 0; i < hd / 2; ++i) {
-        const double angle = (pos / double(c.ropeScale)) * std::pow(double(c.ropeTheta), -2.0 * i / hd);
+        const double angle =
+            (pos / double(c.ropeScale)) * std::pow(double(c.ropeTheta), -2.0 * i / hd);
         const int a = c.ropeStyle == RopeStyle::Interleaved ? 2 * i : i;
         const int b = c.ropeStyle == RopeStyle::Interleaved ? 2 * i + 1 : i + hd / 2;
         const double x0 = head[a], x1 = head[b];
@@ -172,8 +181,20 @@ std::vector<Vec> referenceLogits(const Model& m, const std::vector<int>& tokens)
     };
     std::vector<L> layers;
     for (const LayerWeights& w : m.weights.layers) {
-        L l{toD(w.attnNorm), toD(w.ffnNorm), toD(w.wq),   toD(w.wk),    toD(w.wv),
-            toD(w.wo),       toD(w.wGate),   toD(w.wUp),  toD(w.wDown), {}, {}, {}, {}, {}};
+        L l{toD(w.attnNorm),
+            toD(w.ffnNorm),
+            toD(w.wq),
+            toD(w.wk),
+            toD(w.wv),
+            toD(w.wo),
+            toD(w.wGate),
+            toD(w.wUp),
+            toD(w.wDown),
+            {},
+            {},
+            {},
+            {},
+            {}};
         if (c.qkvBias) l.bq = toD(w.bq), l.bk = toD(w.bk), l.bv = toD(w.bv);
         if (c.qkNorm) l.qn = toD(w.qNorm), l.kn = toD(w.kNorm);
         layers.push_back(std::move(l));
@@ -191,19 +212,23 @@ std::vector<Vec> referenceLogits(const Model& m, const std::vector<int>& tokens)
             Vec q = matvec(l.wq, xn, c.qDim()), k = matvec(l.wk, xn, c.kvDim()),
                 v = matvec(l.wv, xn, c.kvDim());
             if (c.qkvBias) {
-                for (size_t i = 0; i < q.size(); ++i) q[i] += l.bq[i];
-                for (size_t i = 0; i < k.size(); ++i) k[i] += l.bk[i], v[i] += l.bv[i];
+                for (size_t i = 0; i < q.size(); ++i)
+                    q[i] += l.bq[i];
+                for (size_t i = 0; i < k.size(); ++i)
+                    k[i] += l.bk[i], v[i] += l.bv[i];
             }
             for (int h = 0; h < c.nHeads; ++h) {
                 if (c.qkNorm) {
-                    const Vec n = rmsnorm(Vec(q.begin() + h * hd, q.begin() + (h + 1) * hd), l.qn, c.rmsEps);
+                    const Vec n =
+                        rmsnorm(Vec(q.begin() + h * hd, q.begin() + (h + 1) * hd), l.qn, c.rmsEps);
                     std::copy(n.begin(), n.end(), q.begin() + h * hd);
                 }
                 rope(&q[h * hd], hd, int(p), c);
             }
             for (int h = 0; h < c.nKvHeads; ++h) {
                 if (c.qkNorm) {
-                    const Vec n = rmsnorm(Vec(k.begin() + h * hd, k.begin() + (h + 1) * hd), l.kn, c.rmsEps);
+                    const Vec n =
+                        rmsnorm(Vec(k.begin() + h * hd, k.begin() + (h + 1) * hd), l.kn, c.rmsEps);
                     std::copy(n.begin(), n.end(), k.begin() + h * hd);
                 }
                 rope(&k[h * hd], hd, int(p), c);
@@ -217,24 +242,29 @@ std::vector<Vec> referenceLogits(const Model& m, const std::vector<int>& tokens)
                 double mx = -1e300;
                 for (size_t j = 0; j <= p; ++j) {
                     double s = 0;
-                    for (int i = 0; i < hd; ++i) s += q[h * hd + i] * keys[li][j][kvh * hd + i];
+                    for (int i = 0; i < hd; ++i)
+                        s += q[h * hd + i] * keys[li][j][kvh * hd + i];
                     score[j] = s / std::sqrt(double(hd));
                     mx = std::max(mx, score[j]);
                 }
                 double sum = 0;
-                for (double& s : score) sum += (s = std::exp(s - mx));
+                for (double& s : score)
+                    sum += (s = std::exp(s - mx));
                 for (size_t j = 0; j <= p; ++j)
                     for (int i = 0; i < hd; ++i)
                         att[h * hd + i] += score[j] / sum * vals[li][j][kvh * hd + i];
             }
             const Vec o = matvec(l.wo, att, D);
-            for (size_t i = 0; i < D; ++i) x[i] += o[i];
+            for (size_t i = 0; i < D; ++i)
+                x[i] += o[i];
             const Vec xn2 = rmsnorm(x, l.fn, c.rmsEps);
             const Vec g = matvec(l.wg, xn2, H), u = matvec(l.wu, xn2, H);
             Vec hbuf(H);
-            for (size_t i = 0; i < H; ++i) hbuf[i] = g[i] / (1.0 + std::exp(-g[i])) * u[i];
+            for (size_t i = 0; i < H; ++i)
+                hbuf[i] = g[i] / (1.0 + std::exp(-g[i])) * u[i];
             const Vec d = matvec(l.wd, hbuf, D);
-            for (size_t i = 0; i < D; ++i) x[i] += d[i];
+            for (size_t i = 0; i < D; ++i)
+                x[i] += d[i];
         }
         out.push_back(matvec(cls, rmsnorm(x, fnorm, c.rmsEps), size_t(c.vocabSize)));
     }
@@ -244,7 +274,8 @@ std::vector<Vec> referenceLogits(const Model& m, const std::vector<int>& tokens)
 std::vector<int> someTokens(int n, int vocab, unsigned seed) {
     std::mt19937 rng(seed);
     std::vector<int> t(n);
-    for (int& x : t) x = int(rng() % unsigned(vocab));
+    for (int& x : t)
+        x = int(rng() % unsigned(vocab));
     return t;
 }
 
@@ -264,11 +295,17 @@ void checkAgainstReference(const Model& m, double tol = 2e-4) {
             for (int v = 0; v < V; ++v) {
                 if (std::fabs(got[v] - ref[p][v]) > tol * (1.0 + std::fabs(ref[p][v])))
                     QFAIL(qPrintable(QString("decode pos %1 logit %2: %3 vs reference %4")
-                                         .arg(p).arg(v).arg(got[v]).arg(ref[p][v])));
+                                         .arg(p)
+                                         .arg(v)
+                                         .arg(got[v])
+                                         .arg(ref[p][v])));
                 // The batched GEMM path is bit-identical to the GEMV path.
                 if (all[p * V + v] != got[v])
                     QFAIL(qPrintable(QString("prefill pos %1 logit %2: %3 vs decode %4")
-                                         .arg(p).arg(v).arg(all[p * V + v]).arg(got[v])));
+                                         .arg(p)
+                                         .arg(v)
+                                         .arg(all[p * V + v])
+                                         .arg(got[v])));
             }
         }
     }
@@ -278,7 +315,7 @@ void checkAgainstReference(const Model& m, double tol = 2e-4) {
 
 class TestForward : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void llamaInterleavedRope() {
         ModelConfig c = baseConfig();
         checkAgainstReference(makeModel(c, 1));
@@ -348,12 +385,14 @@ private slots:
         const std::vector<int> toks = someTokens(20, m.config.vocabSize, 5);
         Transformer a(m, 2), b(m, 2);
         std::vector<float> last;
-        for (int p = 0; p < 20; ++p) last = a.forward(&toks[p], 1, p);
+        for (int p = 0; p < 20; ++p)
+            last = a.forward(&toks[p], 1, p);
         b.forward(toks.data(), 7, 0);
         b.forward(toks.data() + 7, 6, 7);
         const std::vector<float> got = b.forward(toks.data() + 13, 7, 13);
         QCOMPARE(got.size(), last.size());
-        for (size_t i = 0; i < got.size(); ++i) QCOMPARE(got[i], last[i]);
+        for (size_t i = 0; i < got.size(); ++i)
+            QCOMPARE(got[i], last[i]);
     }
 
     void storedDtypesEqualTheirDecodings() {
@@ -364,12 +403,14 @@ private slots:
                 ModelConfig c = baseConfig();
                 c.dim = 64, c.hiddenDim = 96;
                 const Model m2 = makeModel(c, 11);
-                const Model enc = convertMatrices(m2, dt, false), dec = convertMatrices(m2, dt, true);
+                const Model enc = convertMatrices(m2, dt, false),
+                            dec = convertMatrices(m2, dt, true);
                 Transformer te(enc, 2), td(dec, 2);
                 const auto a = te.forward(toks.data(), 9, 0, true);
                 const auto b = td.forward(toks.data(), 9, 0, true);
                 for (size_t i = 0; i < a.size(); ++i)
-                    QVERIFY2(std::fabs(a[i] - b[i]) <= 1e-5f * (1 + std::fabs(b[i])), dtypeName(dt));
+                    QVERIFY2(std::fabs(a[i] - b[i]) <= 1e-5f * (1 + std::fabs(b[i])),
+                             dtypeName(dt));
                 continue;
             }
             const Model enc = convertMatrices(m, dt, false), dec = convertMatrices(m, dt, true);
@@ -451,7 +492,8 @@ private slots:
                 return true;
             });
             QCOMPARE(streamed, r.text);
-            const QByteArray got = QByteArray::fromStdString(r.text + "\n"); // the CLI's final newline
+            const QByteArray got =
+                QByteArray::fromStdString(r.text + "\n"); // the CLI's final newline
             QCOMPARE(got, want);
         }
         // A prompt prefilled in one batch generates what token-by-token does.
@@ -502,7 +544,8 @@ private slots:
               ctx, r.ppl, r.chunks, static_cast<long long>(r.scoredTokens), want);
         QCOMPARE(r.chunks, int(tokens.size()) / ctx);
         QCOMPARE(r.scoredTokens, int64_t(r.chunks) * (ctx - 1 - ctx / 2));
-        QVERIFY2(std::fabs(r.ppl - want) / want < 0.002, qPrintable(QString::number(r.ppl, 'f', 4)));
+        QVERIFY2(std::fabs(r.ppl - want) / want < 0.002,
+                 qPrintable(QString::number(r.ppl, 'f', 4)));
     }
 };
 

@@ -60,7 +60,8 @@ Tensor makeWeights(DType dt, int64_t rows, int64_t cols, std::mt19937& rng,
 std::vector<float> randomVec(size_t n, std::mt19937& rng) {
     std::uniform_real_distribution<float> U(-1.0f, 1.0f);
     std::vector<float> v(n);
-    for (float& x : v) x = U(rng);
+    for (float& x : v)
+        x = U(rng);
     return v;
 }
 
@@ -70,7 +71,7 @@ const DType kTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q8_0};
 
 class TestKernels : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void pathsAvailable() {
         const auto isas = availableKernelIsas();
         QVERIFY(!isas.empty());
@@ -107,7 +108,8 @@ private slots:
                                 ref += dec[r * cols + c] * x[c];
                                 mag += std::fabs(dec[r * cols + c] * x[c]);
                             }
-                            const double tol = 1e-6 * (mag + 1e-30) * std::sqrt(double(cols)) + 1e-30;
+                            const double tol =
+                                1e-6 * (mag + 1e-30) * std::sqrt(double(cols)) + 1e-30;
                             if (std::fabs(y[r] - ref) > tol || std::fabs(yScalar[r] - ref) > tol)
                                 QFAIL(qPrintable(QString("%1 %2 rows %3 cols %4 row %5: got %6 / "
                                                          "scalar %7, want %8")
@@ -193,8 +195,10 @@ private slots:
                 std::vector<float> ra(37), rb(10);
                 gemvRange(bestKernelIsa(), weightView(a), X.data() + tok * 64, ra.data(), 0, 37);
                 gemvRange(bestKernelIsa(), weightView(b), X.data() + tok * 64, rb.data(), 0, 10);
-                for (int r = 0; r < 37; ++r) QCOMPARE(ya[tok * 37 + r], ra[r]);
-                for (int r = 0; r < 10; ++r) QCOMPARE(yb[tok * 10 + r], rb[r]);
+                for (int r = 0; r < 37; ++r)
+                    QCOMPARE(ya[tok * 37 + r], ra[r]);
+                for (int r = 0; r < 10; ++r)
+                    QCOMPARE(yb[tok * 10 + r], rb[r]);
             }
         }
     }

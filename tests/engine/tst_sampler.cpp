@@ -17,7 +17,8 @@ std::vector<float> randomLogits(int n, unsigned seed, float scale = 3.0f) {
     std::mt19937 rng(seed);
     std::normal_distribution<float> N(0.0f, scale);
     std::vector<float> v(n);
-    for (float& x : v) x = N(rng);
+    for (float& x : v)
+        x = N(rng);
     return v;
 }
 
@@ -25,8 +26,10 @@ std::vector<double> softmaxD(const std::vector<float>& l, double temp) {
     double mx = *std::max_element(l.begin(), l.end());
     std::vector<double> p(l.size());
     double s = 0;
-    for (size_t i = 0; i < l.size(); ++i) s += (p[i] = std::exp((l[i] - mx) / temp));
-    for (double& x : p) x /= s;
+    for (size_t i = 0; i < l.size(); ++i)
+        s += (p[i] = std::exp((l[i] - mx) / temp));
+    for (double& x : p)
+        x /= s;
     return p;
 }
 
@@ -61,7 +64,7 @@ double chiSquare(const std::vector<int>& counts, const std::vector<double>& p, i
 
 class TestSampler : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void greedyIsArgmaxFirstOnTies() {
         for (unsigned seed = 1; seed < 20; ++seed) {
             const auto l = randomLogits(1000, seed);
@@ -79,21 +82,25 @@ private slots:
             const auto l = randomLogits(500, seed);
             Sampler s(SamplerConfig{1.3f, 1, 1.0f, seed});
             const int want = int(std::max_element(l.begin(), l.end()) - l.begin());
-            for (int k = 0; k < 5; ++k) QCOMPARE(sampleOnce(s, l), want);
+            for (int k = 0; k < 5; ++k)
+                QCOMPARE(sampleOnce(s, l), want);
         }
     }
 
     void sameSeedSameSequence() {
         const auto l = randomLogits(300, 3, 1.0f);
-        for (SamplerConfig c : {SamplerConfig{1.0f, 0, 1.0f, 42}, SamplerConfig{0.8f, 20, 0.9f, 42}}) {
+        for (SamplerConfig c :
+             {SamplerConfig{1.0f, 0, 1.0f, 42}, SamplerConfig{0.8f, 20, 0.9f, 42}}) {
             Sampler a(c), b(c);
             std::vector<int> sa, sb;
-            for (int i = 0; i < 200; ++i) sa.push_back(sampleOnce(a, l)), sb.push_back(sampleOnce(b, l));
+            for (int i = 0; i < 200; ++i)
+                sa.push_back(sampleOnce(a, l)), sb.push_back(sampleOnce(b, l));
             QCOMPARE(sa, sb);
             c.seed = 43;
             Sampler d(c);
             std::vector<int> sd;
-            for (int i = 0; i < 200; ++i) sd.push_back(sampleOnce(d, l));
+            for (int i = 0; i < 200; ++i)
+                sd.push_back(sampleOnce(d, l));
             QVERIFY(sd != sa);
         }
     }
@@ -111,7 +118,8 @@ private slots:
         }
         Sampler s(SamplerConfig{1.0f, 0, 1.0f, 1234});
         std::vector<int> got;
-        for (int i = 0; i < 64; ++i) got.push_back(sampleOnce(s, {0.0f, 0.0f}));
+        for (int i = 0; i < 64; ++i)
+            got.push_back(sampleOnce(s, {0.0f, 0.0f}));
         QCOMPARE(got, want);
     }
 
@@ -122,7 +130,8 @@ private slots:
             Sampler s(SamplerConfig{temp, 0, 1.0f, 777});
             const int n = 60000;
             std::vector<int> counts(l.size(), 0);
-            for (int i = 0; i < n; ++i) ++counts[sampleOnce(s, l)];
+            for (int i = 0; i < n; ++i)
+                ++counts[sampleOnce(s, l)];
             int dof = 0;
             const double chi = chiSquare(counts, p, n, dof);
             // 99.9% quantile of chi-square with <= 11 dof is ~31.3.
@@ -134,18 +143,23 @@ private slots:
         const auto l = randomLogits(30, 4, 1.0f);
         const int k = 5;
         std::vector<int> order(l.size());
-        for (size_t i = 0; i < l.size(); ++i) order[i] = int(i);
+        for (size_t i = 0; i < l.size(); ++i)
+            order[i] = int(i);
         std::sort(order.begin(), order.end(), [&](int a, int b) { return l[a] > l[b]; });
         auto p = softmaxD(l, 1.0);
         double mass = 0;
-        for (int i = 0; i < k; ++i) mass += p[order[i]];
+        for (int i = 0; i < k; ++i)
+            mass += p[order[i]];
         std::vector<double> want(l.size(), 0.0);
-        for (int i = 0; i < k; ++i) want[order[i]] = p[order[i]] / mass;
+        for (int i = 0; i < k; ++i)
+            want[order[i]] = p[order[i]] / mass;
         Sampler s(SamplerConfig{1.0f, k, 1.0f, 99});
         const int n = 40000;
         std::vector<int> counts(l.size(), 0);
-        for (int i = 0; i < n; ++i) ++counts[sampleOnce(s, l)];
-        for (int i = k; i < int(l.size()); ++i) QCOMPARE(counts[order[i]], 0);
+        for (int i = 0; i < n; ++i)
+            ++counts[sampleOnce(s, l)];
+        for (int i = k; i < int(l.size()); ++i)
+            QCOMPARE(counts[order[i]], 0);
         int dof = 0;
         QVERIFY(chiSquare(counts, want, n, dof) < 20.5); // 99.9% for 4 dof is 18.5
     }
@@ -154,20 +168,25 @@ private slots:
         // Probabilities 0.5, 0.25, 0.125, ... : with p = 0.7 the nucleus is
         // the two first tokens (0.75 > 0.7), sampled as 2/3 and 1/3.
         std::vector<float> l;
-        for (int i = 0; i < 10; ++i) l.push_back(-float(i) * std::log(2.0f));
+        for (int i = 0; i < 10; ++i)
+            l.push_back(-float(i) * std::log(2.0f));
         Sampler s(SamplerConfig{1.0f, 0, 0.7f, 5});
         const int n = 30000;
         std::vector<int> counts(l.size(), 0);
-        for (int i = 0; i < n; ++i) ++counts[sampleOnce(s, l)];
-        for (size_t i = 2; i < l.size(); ++i) QCOMPARE(counts[i], 0);
+        for (int i = 0; i < n; ++i)
+            ++counts[sampleOnce(s, l)];
+        for (size_t i = 2; i < l.size(); ++i)
+            QCOMPARE(counts[i], 0);
         const double f0 = counts[0] / double(n);
         QVERIFY2(std::fabs(f0 - 2.0 / 3.0) < 0.015, qPrintable(QString::number(f0)));
         // p just above 0.75 admits the third token.
         Sampler s2(SamplerConfig{1.0f, 0, 0.8f, 6});
         std::vector<int> c2(l.size(), 0);
-        for (int i = 0; i < n; ++i) ++c2[sampleOnce(s2, l)];
+        for (int i = 0; i < n; ++i)
+            ++c2[sampleOnce(s2, l)];
         QVERIFY(c2[2] > 0);
-        for (size_t i = 3; i < l.size(); ++i) QCOMPARE(c2[i], 0);
+        for (size_t i = 3; i < l.size(); ++i)
+            QCOMPARE(c2[i], 0);
     }
 
     void unseededStillSamples() {
