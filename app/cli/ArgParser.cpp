@@ -46,8 +46,9 @@ bool ArgParser::parse(const std::vector<std::string>& args) {
             onlyPositional = true;
             continue;
         }
-        const bool looksLikeFlag = !onlyPositional && a.size() > 1 && a[0] == '-' &&
-                                   !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.'));
+        const bool looksLikeFlag =
+            !onlyPositional && a.size() > 1 && a[0] == '-' &&
+            !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.'));
         if (looksLikeFlag) {
             std::string value;
             bool inlineValue = false;
@@ -70,7 +71,8 @@ bool ArgParser::parse(const std::vector<std::string>& args) {
             }
             if (!inlineValue) {
                 if (i + 1 >= args.size())
-                    throw UsageError("option --" + s->name + " needs a value (" + s->valueName + ")");
+                    throw UsageError("option --" + s->name + " needs a value (" + s->valueName +
+                                     ")");
                 value = args[++i];
             }
             values_[s->name] = value;
@@ -86,7 +88,9 @@ bool ArgParser::parse(const std::vector<std::string>& args) {
     return true;
 }
 
-bool ArgParser::has(const std::string& name) const { return values_.count(name) != 0; }
+bool ArgParser::has(const std::string& name) const {
+    return values_.count(name) != 0;
+}
 
 std::string ArgParser::get(const std::string& name) const {
     auto it = values_.find(name);
@@ -126,8 +130,8 @@ double ArgParser::getDouble(const std::string& name, double min, double max) con
         throw UsageError("--" + name + ": expected a number, got '" + v + "'");
     if (x < min || x > max) {
         char buf[160];
-        std::snprintf(buf, sizeof buf, "--%s: %s is out of range [%g, %g]", name.c_str(),
-                      v.c_str(), min, max);
+        std::snprintf(buf, sizeof buf, "--%s: %s is out of range [%g, %g]", name.c_str(), v.c_str(),
+                      min, max);
         throw UsageError(buf);
     }
     return x;
@@ -135,7 +139,8 @@ double ArgParser::getDouble(const std::string& name, double min, double max) con
 
 std::string ArgParser::help() const {
     std::string s = "usage: mobiscope-cli " + command_;
-    for (const Pos& p : positionals_) s += p.required ? " " + p.name : " [" + p.name + "]";
+    for (const Pos& p : positionals_)
+        s += p.required ? " " + p.name : " [" + p.name + "]";
     s += " [options]\n\n" + summary_ + "\n";
     if (!positionals_.empty()) {
         s += "\narguments:\n";

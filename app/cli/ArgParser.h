@@ -11,12 +11,12 @@ namespace cli {
 
 // A malformed command line; main prints it with the usage hint, exit code 2.
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class ArgParser {
-public:
+  public:
     ArgParser(std::string command, std::string summary);
 
     // --name VALUE (with optional short alias such as "-n").
@@ -41,7 +41,7 @@ public:
 
     std::string help() const;
 
-private:
+  private:
     struct Spec {
         std::string name, shortName, valueName, help, def;
         bool isFlag = false;

@@ -9,7 +9,8 @@
 namespace cli {
 
 void addModelOptions(ArgParser& p) {
-    p.option("tokenizer", "FILE", "tokenizer file for formats that keep it apart (llama2.c tokenizer.bin)");
+    p.option("tokenizer", "FILE",
+             "tokenizer file for formats that keep it apart (llama2.c tokenizer.bin)");
     p.option("threads", "N", "CPU threads, 0 = all cores", "0", "-t");
 }
 

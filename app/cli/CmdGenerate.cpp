@@ -39,20 +39,22 @@ int runGenerate(const std::vector<std::string>& args) {
     mobi::Transformer t(m, threads);
     if (o.steps > t.maxContext()) o.steps = t.maxContext();
 
-    const mobi::GenerateResult r = mobi::generate(t, *m.tokenizer, o, [&](const std::string& piece) {
-        if (!json) {
-            std::fwrite(piece.data(), 1, piece.size(), stdout);
-            std::fflush(stdout);
-        }
-        return true;
-    });
+    const mobi::GenerateResult r =
+        mobi::generate(t, *m.tokenizer, o, [&](const std::string& piece) {
+            if (!json) {
+                std::fwrite(piece.data(), 1, piece.size(), stdout);
+                std::fflush(stdout);
+            }
+            return true;
+        });
     const double prefillTps = r.prefillSeconds > 0 ? r.promptTokens / r.prefillSeconds : 0;
     const double decodeTps = r.decodeSeconds > 0 ? r.generatedTokens / r.decodeSeconds : 0;
     if (json) {
         mobi::Json j(mobi::Json::Object{});
         j.set("text", r.text);
         mobi::Json ids(mobi::Json::Array{});
-        for (int id : r.tokens) ids.push(id);
+        for (int id : r.tokens)
+            ids.push(id);
         j.set("tokens", ids);
         j.set("prompt_tokens", r.promptTokens);
         j.set("generated_tokens", r.generatedTokens);

@@ -13,7 +13,8 @@ namespace {
 void addTensor(mobi::Json& arr, const mobi::Tensor& t) {
     if (t.empty()) return;
     mobi::Json::Array shape;
-    for (int64_t d : t.shape) shape.push_back(mobi::Json(d));
+    for (int64_t d : t.shape)
+        shape.push_back(mobi::Json(d));
     mobi::Json o(mobi::Json::Object{});
     o.set("name", t.name);
     o.set("dtype", mobi::dtypeName(t.dtype));
@@ -67,15 +68,16 @@ int runInfo(const std::vector<std::string>& args) {
         j.set("tokenizer", nullptr);
     }
     mobi::Json meta(mobi::Json::Object{});
-    for (const auto& [k, v] : m.metadata) meta.set(k, v);
+    for (const auto& [k, v] : m.metadata)
+        meta.set(k, v);
     j.set("metadata", meta);
     if (p.flagSet("tensors")) {
         mobi::Json arr(mobi::Json::Array{});
         addTensor(arr, m.weights.tokEmbeddings);
         for (const mobi::LayerWeights& L : m.weights.layers)
-            for (const mobi::Tensor* t : {&L.attnNorm, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk,
-                                          &L.bv, &L.qNorm, &L.kNorm, &L.ffnNorm, &L.wGate, &L.wUp,
-                                          &L.wDown})
+            for (const mobi::Tensor* t :
+                 {&L.attnNorm, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.qNorm, &L.kNorm,
+                  &L.ffnNorm, &L.wGate, &L.wUp, &L.wDown})
                 addTensor(arr, *t);
         addTensor(arr, m.weights.finalNorm);
         addTensor(arr, m.weights.output);
@@ -107,7 +109,8 @@ int runInfo(const std::vector<std::string>& args) {
                     m.tokenizer->vocabSize(), m.tokenizer->bos(), m.tokenizer->eos());
     else
         std::printf("tokenizer    none found (pass --tokenizer FILE)\n");
-    for (const auto& [k, v] : m.metadata) std::printf("  %-24s %s\n", k.c_str(), v.c_str());
+    for (const auto& [k, v] : m.metadata)
+        std::printf("  %-24s %s\n", k.c_str(), v.c_str());
     if (p.flagSet("tensors"))
         for (const mobi::Json& t : j.find("tensors")->asArray())
             std::printf("  %-36s %-5s %s\n", t.string("name", "").c_str(),

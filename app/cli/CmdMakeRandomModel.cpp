@@ -42,11 +42,13 @@ int runMakeRandomModel(const std::vector<std::string>& args) {
         shapes += (shapes.empty() ? "" : ", ") + s.name;
     ArgParser p("make-random-model",
                 "Write a LLaMA-shaped GGUF with random weights (std 0.02) and a real vocabulary,\n"
-                "for benchmarks at real sizes. Shapes: " + shapes + ".");
+                "for benchmarks at real sizes. Shapes: " +
+                    shapes + ".");
     p.option("shape", "NAME", "model shape", "tinyllama-1.1b");
     p.option("output", "OUT.gguf", "output file (required)", "", "-o");
-    p.option("vocab", "FILE", "vocabulary: llama2.c tokenizer.bin or a model with a tokenizer "
-                              "(default: $MOBISCOPE_DATA/models/llama2-tokenizer32k/tokenizer.bin)");
+    p.option("vocab", "FILE",
+             "vocabulary: llama2.c tokenizer.bin or a model with a tokenizer "
+             "(default: $MOBISCOPE_DATA/models/llama2-tokenizer32k/tokenizer.bin)");
     p.option("type", "T", "matrix type: f16, bf16 or f32", "f16");
     p.option("seed", "S", "random seed", "1");
     p.option("threads", "N", "CPU threads, 0 = all cores", "0", "-t");
@@ -55,10 +57,14 @@ int runMakeRandomModel(const std::vector<std::string>& args) {
     const mobi::ModelShape& shape = mobi::findModelShape(p.get("shape"));
     const std::string t = p.get("type");
     mobi::DType type;
-    if (t == "f16") type = mobi::DType::F16;
-    else if (t == "bf16") type = mobi::DType::BF16;
-    else if (t == "f32") type = mobi::DType::F32;
-    else throw UsageError("--type: expected f16, bf16 or f32, got '" + t + "'");
+    if (t == "f16")
+        type = mobi::DType::F16;
+    else if (t == "bf16")
+        type = mobi::DType::BF16;
+    else if (t == "f32")
+        type = mobi::DType::F32;
+    else
+        throw UsageError("--type: expected f16, bf16 or f32, got '" + t + "'");
     const uint64_t seed = static_cast<uint64_t>(p.getInt64("seed", 0, INT64_MAX));
     const int threads = threadsOption(p);
     const std::string vocabPath = p.has("vocab") ? p.get("vocab") : defaultVocab();
@@ -71,8 +77,7 @@ int runMakeRandomModel(const std::vector<std::string>& args) {
     mobi::GgufWriteOptions o;
     o.matrixType = type;
     mobi::saveGguf(m, p.get("output"), o);
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "wrote %s: %.1fM parameters, %.2f GB, %.1f s\n", p.get("output").c_str(),
                  m.parameterCount() / 1e6, m.weightBytes() / 1e9, s);
     return 0;

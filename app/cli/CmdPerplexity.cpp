@@ -1,8 +1,8 @@
 // `perplexity MODEL --text FILE`: llama.cpp's llama-perplexity protocol.
 #include "CliCommon.h"
 
-#include "eval/Perplexity.h"
 #include "core/Error.h"
+#include "eval/Perplexity.h"
 #include "tokenizer/Tokenizer.h"
 #include "util/Json.h"
 

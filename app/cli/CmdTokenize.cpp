@@ -43,7 +43,8 @@ int runTokenize(const std::vector<std::string>& args) {
         }
         return 0;
     }
-    for (size_t i = 0; i < ids.size(); ++i) std::printf(i ? " %d" : "%d", ids[i]);
+    for (size_t i = 0; i < ids.size(); ++i)
+        std::printf(i ? " %d" : "%d", ids[i]);
     std::printf("\n");
     return 0;
 }

@@ -18,7 +18,8 @@ const std::vector<Command>& commands() {
         {"generate", "generate text (greedy or sampled) on the CPU", runGenerate},
         {"perplexity", "perplexity of a text file, llama.cpp's protocol", runPerplexity},
         {"convert", "convert a model to GGUF (F32/F16) or a safetensors directory", runConvert},
-        {"make-random-model", "write a LLaMA-shaped F16 GGUF with random weights", runMakeRandomModel},
+        {"make-random-model", "write a LLaMA-shaped F16 GGUF with random weights",
+         runMakeRandomModel},
         {"bench", "prefill and decode speed, weight traffic and machine bandwidth", runBench},
         {"gpu", "CUDA device information and GPU self-test", runGpu},
     };

@@ -42,8 +42,9 @@ int main(int argc, char** argv) {
     for (const cli::Command& c : cli::commands())
         if (name == c.name) cmd = &c;
     if (!cmd) {
-        std::fprintf(stderr, "mobiscope-cli: unknown command '%s'\n"
-                             "Run 'mobiscope-cli --help' for the list of commands.\n",
+        std::fprintf(stderr,
+                     "mobiscope-cli: unknown command '%s'\n"
+                     "Run 'mobiscope-cli --help' for the list of commands.\n",
                      name.c_str());
         return 2;
     }

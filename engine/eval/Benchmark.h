@@ -18,17 +18,15 @@ struct BenchOptions {
 
 struct BenchResult {
     int threads = 0;
-    double bandwidthGBs = 0;      // streaming read bandwidth with `threads`
+    double bandwidthGBs = 0; // best streaming read bandwidth with `threads`
     double prefillTokPerS = 0;
     double decodeTokPerS = 0;
-    double bytesPerToken = 0;     // weight bytes one decode step reads
-    double decodeGBs = 0;         // bytesPerToken * decode tok/s
-    double bandwidthFraction = 0; // decodeGBs / bandwidthGBs
+    double bytesPerToken = 0; // weight bytes one decode step reads
+    double decodeGBs = 0;     // bytesPerToken * decode tok/s
+    // Median over repeats of (decode GB/s / bandwidth probed just before it).
+    double bandwidthFraction = 0;
+    double peakRssBytes = 0; // process peak resident memory after a warm-up run, before probing
 };
-
-// Streaming read of a buffer of `bytes` (large, > last-level cache) on
-// `threads` threads, best of `repeats`; returns GB/s (1e9 bytes/s).
-double measureReadBandwidth(int threads, size_t bytes = size_t(1) << 30, int repeats = 5);
 
 // Weight bytes a single-token decode step reads: every block matrix, norms,
 // the classifier and one embedding row.
