@@ -1,6 +1,7 @@
 #include "model/Model.h"
 
 #include "core/Error.h"
+#include "quant/SlicedModel.h"
 
 namespace mobi {
 
@@ -54,21 +55,44 @@ void Model::validate() const {
     expect(path, weights.tokEmbeddings, "token embedding", {v, d});
     expect(path, weights.finalNorm, "final norm", {d});
     expect(path, weights.output, "output", {v, d}, c.tiedEmbeddings);
+    // A sliced model may lack its dense linears (a sliced GGUF stores only
+    // the slices); those present must still have the right shape.
+    const bool denseOptional = sliced != nullptr;
+    if (sliced) {
+        if (static_cast<int>(sliced->layers.size()) != c.nLayers)
+            throw FormatError(path, "sliced model has " + std::to_string(sliced->layers.size()) +
+                                        " blocks, config says " + std::to_string(c.nLayers));
+        const int64_t shapes[7][2] = {{q, d}, {kv, d}, {kv, d}, {d, q}, {h, d}, {h, d}, {d, h}};
+        for (const SlicedLayer& S : sliced->layers) {
+            const auto all = S.all();
+            for (size_t i = 0; i < all.size(); ++i)
+                if (all[i]->rows() != shapes[i][0] || all[i]->cols() != shapes[i][1] ||
+                    all[i]->levels() != sliced->levels())
+                    throw FormatError(path, "sliced matrix " + all[i]->name() + " is " +
+                                                std::to_string(all[i]->rows()) + " x " +
+                                                std::to_string(all[i]->cols()) + " with " +
+                                                std::to_string(all[i]->levels()) +
+                                                " levels, expected " +
+                                                std::to_string(shapes[i][0]) + " x " +
+                                                std::to_string(shapes[i][1]) + " with " +
+                                                std::to_string(sliced->levels()));
+        }
+    }
     for (const LayerWeights& L : weights.layers) {
         expect(path, L.attnNorm, "attention norm", {d});
-        expect(path, L.wq, "wq", {q, d});
-        expect(path, L.wk, "wk", {kv, d});
-        expect(path, L.wv, "wv", {kv, d});
-        expect(path, L.wo, "wo", {d, q});
+        expect(path, L.wq, "wq", {q, d}, denseOptional);
+        expect(path, L.wk, "wk", {kv, d}, denseOptional);
+        expect(path, L.wv, "wv", {kv, d}, denseOptional);
+        expect(path, L.wo, "wo", {d, q}, denseOptional);
         expect(path, L.bq, "q bias", {q}, !c.qkvBias);
         expect(path, L.bk, "k bias", {kv}, !c.qkvBias);
         expect(path, L.bv, "v bias", {kv}, !c.qkvBias);
         expect(path, L.qNorm, "q norm", {c.headDim}, !c.qkNorm);
         expect(path, L.kNorm, "k norm", {c.headDim}, !c.qkNorm);
         expect(path, L.ffnNorm, "ffn norm", {d});
-        expect(path, L.wGate, "ffn gate", {h, d});
-        expect(path, L.wUp, "ffn up", {h, d});
-        expect(path, L.wDown, "ffn down", {d, h});
+        expect(path, L.wGate, "ffn gate", {h, d}, denseOptional);
+        expect(path, L.wUp, "ffn up", {h, d}, denseOptional);
+        expect(path, L.wDown, "ffn down", {d, h}, denseOptional);
     }
 }
 
@@ -82,6 +106,8 @@ uint64_t Model::parameterCount() const {
         for (const Tensor* t : {&L.attnNorm, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv,
                                 &L.qNorm, &L.kNorm, &L.ffnNorm, &L.wGate, &L.wUp, &L.wDown})
             add(*t);
+    if (sliced && !weights.layers.empty() && weights.layers[0].wq.empty())
+        n += sliced->parameterCount();
     return n;
 }
 
@@ -95,6 +121,9 @@ uint64_t Model::weightBytes() const {
         for (const Tensor* t : {&L.attnNorm, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv,
                                 &L.qNorm, &L.kNorm, &L.ffnNorm, &L.wGate, &L.wUp, &L.wDown})
             add(*t);
+    // Sliced without dense linears: what the top level reads.
+    if (sliced && !weights.layers.empty() && weights.layers[0].wq.empty())
+        n += sliced->levelBytes(sliced->levels());
     return n;
 }
 

@@ -12,6 +12,7 @@
 namespace mobi {
 
 class Tokenizer;
+struct SlicedModel;
 
 struct LayerWeights {
     Tensor attnNorm;          // [dim]
@@ -38,6 +39,10 @@ struct Model {
     std::string format;                   // "llama2c", "gguf", "safetensors"
     // Free-form facts shown by `info` (e.g. general.name, file version).
     std::map<std::string, std::string> metadata;
+    // MoBiSlice decomposition of the block linears (null for a dense model).
+    // When set, the dense q/k/v/o/gate/up/down tensors may be absent (a
+    // sliced GGUF stores only the slices) and the forward uses the slices.
+    std::shared_ptr<const SlicedModel> sliced;
 
     // Checks every tensor's presence, dtype and shape against the config;
     // throws FormatError naming `path` and the tensor.

@@ -3,6 +3,8 @@
 #include "core/Error.h"
 #include "kernels/Matmul.h"
 #include "kernels/VectorOps.h"
+#include "quant/SlicedKernels.h"
+#include "quant/SlicedModel.h"
 
 #include <algorithm>
 #include <cmath>
@@ -52,6 +54,8 @@ void rmsNorm(float* out, const float* x, const float* w, int n, float eps) {
 
 struct Transformer::State {
     KernelIsa isa = KernelIsa::Scalar;
+    const SlicedModel* sliced = nullptr; // block linears from slices when set
+    int level = 0;
     std::vector<LayerViews> layers;
     WeightView classifier;
     std::vector<float> finalNorm;
@@ -101,16 +105,43 @@ Transformer::Transformer(const Model& model, int nThreads, int maxContext)
         throw EngineError(emb.name.empty() ? where : emb.name,
                           "token embedding shape " + emb.shapeString() + " does not match config");
     weightView(emb); // dtype and size checks
+    if (model.sliced) {
+        if (static_cast<int>(model.sliced->layers.size()) != c.nLayers)
+            throw EngineError(where, "sliced model has " +
+                                         std::to_string(model.sliced->layers.size()) +
+                                         " blocks, config says " + std::to_string(c.nLayers));
+        s.sliced = model.sliced.get();
+        s.level = model.sliced->levels();
+    }
     for (int l = 0; l < c.nLayers; ++l) {
         const LayerWeights& L = w.layers[l];
         LayerViews V;
-        V.wq = matrix(L.wq, c.qDim(), c.dim, "wq");
-        V.wk = matrix(L.wk, c.kvDim(), c.dim, "wk");
-        V.wv = matrix(L.wv, c.kvDim(), c.dim, "wv");
-        V.wo = matrix(L.wo, c.dim, c.qDim(), "wo");
-        V.wGate = matrix(L.wGate, c.hiddenDim, c.dim, "w_gate");
-        V.wUp = matrix(L.wUp, c.hiddenDim, c.dim, "w_up");
-        V.wDown = matrix(L.wDown, c.dim, c.hiddenDim, "w_down");
+        if (s.sliced) {
+            const SlicedLayer& S = s.sliced->layers[static_cast<size_t>(l)];
+            const int64_t shapes[7][2] = {{c.qDim(), c.dim},      {c.kvDim(), c.dim},
+                                          {c.kvDim(), c.dim},     {c.dim, c.qDim()},
+                                          {c.hiddenDim, c.dim},   {c.hiddenDim, c.dim},
+                                          {c.dim, c.hiddenDim}};
+            const auto all = S.all();
+            for (size_t i = 0; i < all.size(); ++i)
+                if (all[i]->rows() != shapes[i][0] || all[i]->cols() != shapes[i][1] ||
+                    all[i]->levels() != s.sliced->levels())
+                    throw EngineError(where, "sliced matrix " + all[i]->name() + " of block " +
+                                                 std::to_string(l) + " is " +
+                                                 std::to_string(all[i]->rows()) + " x " +
+                                                 std::to_string(all[i]->cols()) +
+                                                 ", the config needs " +
+                                                 std::to_string(shapes[i][0]) + " x " +
+                                                 std::to_string(shapes[i][1]));
+        } else {
+            V.wq = matrix(L.wq, c.qDim(), c.dim, "wq");
+            V.wk = matrix(L.wk, c.kvDim(), c.dim, "wk");
+            V.wv = matrix(L.wv, c.kvDim(), c.dim, "wv");
+            V.wo = matrix(L.wo, c.dim, c.qDim(), "wo");
+            V.wGate = matrix(L.wGate, c.hiddenDim, c.dim, "w_gate");
+            V.wUp = matrix(L.wUp, c.hiddenDim, c.dim, "w_up");
+            V.wDown = matrix(L.wDown, c.dim, c.hiddenDim, "w_down");
+        }
         V.attnNorm = smallVector(L.attnNorm, c.dim, "attention norm");
         V.ffnNorm = smallVector(L.ffnNorm, c.dim, "ffn norm");
         if (V.attnNorm.empty() || V.ffnNorm.empty())
@@ -142,6 +173,19 @@ Transformer::Transformer(const Model& model, int nThreads, int maxContext)
 
 Transformer::~Transformer() = default;
 
+void Transformer::setLevel(int k) {
+    const std::string where = model_.path.empty() ? "model" : model_.path;
+    if (!state_->sliced) throw EngineError(where, "model is not sliced: it has no levels");
+    if (k < 1 || k > state_->sliced->levels())
+        throw EngineError(where, "level " + std::to_string(k) + " does not exist (levels 1.." +
+                                     std::to_string(state_->sliced->levels()) + ")");
+    state_->level = k;
+}
+
+int Transformer::level() const { return state_->level; }
+
+int Transformer::levels() const { return state_->sliced ? state_->sliced->levels() : 0; }
+
 const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos, bool allLogits) {
     const ModelConfig& c = model_.config;
     const std::string where = model_.path.empty() ? "forward" : model_.path;
@@ -169,8 +213,23 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
     for (int t = 0; t < n; ++t)
         model_.weights.tokEmbeddings.rowToF32(tokens[t], &s.x[size_t(t) * dim]);
 
+    // A group of block linears sharing input X: sliced kernels at the
+    // current level when the model is sliced, the dense kernels otherwise.
+    auto linear = [&](const SlicedLayer* S, const SlicedMatrix* const* sm, const MatmulJob* jobs,
+                      int nJobs, const float* X, int ldx) {
+        if (!S) {
+            matmulGroup(pool, jobs, nJobs, X, ldx, n, s.isa);
+            return;
+        }
+        SlicedJob sj[3];
+        for (int i = 0; i < nJobs; ++i)
+            sj[i] = SlicedJob{sm[i], s.level, jobs[i].y, jobs[i].ldy};
+        slicedMatmulGroup(pool, sj, nJobs, X, ldx, n, s.isa);
+    };
+
     for (int l = 0; l < c.nLayers; ++l) {
         const LayerViews& L = s.layers[l];
+        const SlicedLayer* S = s.sliced ? &s.sliced->layers[static_cast<size_t>(l)] : nullptr;
         observe(l, LayerPoint::BlockInput, dim, s.x.data());
         for (int t = 0; t < n; ++t)
             rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim,
@@ -179,7 +238,9 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
 
         const MatmulJob qkv[3] = {
             {L.wq, s.q.data(), qDim}, {L.wk, s.k.data(), kvDim}, {L.wv, s.v.data(), kvDim}};
-        matmulGroup(pool, qkv, 3, s.xb.data(), dim, n, s.isa);
+        const SlicedMatrix* qkvS[3] = {S ? &S->wq : nullptr, S ? &S->wk : nullptr,
+                                       S ? &S->wv : nullptr};
+        linear(S, qkvS, qkv, 3, s.xb.data(), dim);
 
         for (int t = 0; t < n; ++t) {
             float* qt = &s.q[size_t(t) * qDim];
@@ -261,7 +322,8 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
         });
 
         const MatmulJob wo{L.wo, s.xb.data(), dim};
-        matmulGroup(pool, &wo, 1, s.xb2.data(), qDim, n, s.isa);
+        const SlicedMatrix* woS[1] = {S ? &S->wo : nullptr};
+        linear(S, woS, &wo, 1, s.xb2.data(), qDim);
         observe(l, LayerPoint::AttnOut, dim, s.xb.data());
         for (size_t i = 0; i < size_t(n) * dim; ++i)
             s.x[i] += s.xb[i];
@@ -270,7 +332,8 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
             rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.ffnNorm.data(), dim, c.rmsEps);
         observe(l, LayerPoint::FfnNormOut, dim, s.xb.data());
         const MatmulJob gateUp[2] = {{L.wGate, s.hb.data(), hidden}, {L.wUp, s.hb2.data(), hidden}};
-        matmulGroup(pool, gateUp, 2, s.xb.data(), dim, n, s.isa);
+        const SlicedMatrix* gateUpS[2] = {S ? &S->wGate : nullptr, S ? &S->wUp : nullptr};
+        linear(S, gateUpS, gateUp, 2, s.xb.data(), dim);
         // SwiGLU; its exp is a visible share of a prefill, so it is threaded.
         pool.parallelFor(
             0, int64_t(n) * hidden,
@@ -282,7 +345,8 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
             },
             1024);
         const MatmulJob down{L.wDown, s.xb.data(), dim};
-        matmulGroup(pool, &down, 1, s.hb.data(), hidden, n, s.isa);
+        const SlicedMatrix* downS[1] = {S ? &S->wDown : nullptr};
+        linear(S, downS, &down, 1, s.hb.data(), hidden);
         observe(l, LayerPoint::FfnOut, dim, s.xb.data());
         for (size_t i = 0; i < size_t(n) * dim; ++i)
             s.x[i] += s.xb[i];

@@ -33,6 +33,14 @@ public:
 
     void setObserver(LayerObserver observer) { observer_ = std::move(observer); }
 
+    // MoBiSlice level (1..K) every block linear computes at when the model is
+    // sliced (default: K, the top level). Throws EngineError for a dense
+    // model or a level out of range.
+    void setLevel(int k);
+    int level() const;
+    // K of a sliced model, 0 for a dense one.
+    int levels() const;
+
 private:
     struct State;
     const Model& model_;
