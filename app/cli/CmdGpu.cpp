@@ -18,7 +18,7 @@ namespace {
 
 // Exit codes: 0 fine (or skipped: no device), 1 a check failed, 3 no device
 // while --require-device was given (so a GPU machine cannot pass by skipping).
-constexpr int kExitCheckFailed = 1;
+[[maybe_unused]] constexpr int kExitCheckFailed = 1;
 constexpr int kExitNoDevice = 3;
 
 #ifndef MOBISCOPE_WITH_CUDA
