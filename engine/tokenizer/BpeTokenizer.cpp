@@ -1,5 +1,7 @@
 #include "tokenizer/BpeTokenizer.h"
 
+#include "tokenizer/SpecialTokenSplit.h"
+
 #include "core/Error.h"
 #include "tokenizer/PreTokenizer.h"
 #include "tokenizer/SentencePieceTokenizer.h"
@@ -186,48 +188,17 @@ std::vector<int> BpeTokenizer::encode(std::string_view text, bool addBos) const 
     if (addBos && addBos_ && bos_ >= 0) out.push_back(bos_);
     if (text.empty()) return out;
 
-    // Fragments: raw text ranges and special tokens, in order (llama.cpp's
-    // tokenizer_st_partition: each token, longest first, splits what is left).
-    struct Fragment {
-        int token; // -1: raw text
-        size_t off, len;
-    };
-    std::vector<Fragment> frags{{-1, 0, text.size()}};
-    auto partition = [&](const std::vector<int>& tokens) {
-        for (int special : tokens) {
-            const std::string& s = vocab_.tokens[special];
-            std::vector<Fragment> next;
-            next.reserve(frags.size());
-            for (const Fragment& f : frags) {
-                if (f.token >= 0) {
-                    next.push_back(f);
-                    continue;
-                }
-                size_t off = f.off;
-                const size_t end = f.off + f.len;
-                while (off < end) {
-                    const size_t m = text.substr(0, end).find(s, off);
-                    if (m == std::string_view::npos) break;
-                    if (m > off) next.push_back({-1, off, m - off});
-                    next.push_back({special, m, s.size()});
-                    off = m + s.size();
-                }
-                if (off < end) next.push_back({-1, off, end - off});
-            }
-            frags.swap(next);
-        }
-    };
+    // Special tokens split the text first (llama.cpp's tokenizer_st_partition:
+    // each token, longest first, splits what is left).
+    std::vector<int> specials = userDefined_;
     if (parseSpecial_) {
-        std::vector<int> all = controls_;
-        all.insert(all.end(), userDefined_.begin(), userDefined_.end());
-        std::stable_sort(all.begin(), all.end(), [&](int a, int b) {
+        specials.insert(specials.begin(), controls_.begin(), controls_.end());
+        std::stable_sort(specials.begin(), specials.end(), [&](int a, int b) {
             return vocab_.tokens[a].size() > vocab_.tokens[b].size();
         });
-        partition(all);
-    } else {
-        partition(userDefined_);
     }
-    for (const Fragment& f : frags) {
+    const std::vector<TextFragment> frags = splitOnSpecialTokens(text, specials, vocab_.tokens);
+    for (const TextFragment& f : frags) {
         if (f.token >= 0)
             out.push_back(f.token);
         else

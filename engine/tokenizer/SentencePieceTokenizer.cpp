@@ -1,5 +1,7 @@
 #include "tokenizer/SentencePieceTokenizer.h"
 
+#include "tokenizer/SpecialTokenSplit.h"
+
 #include "core/ByteReader.h"
 #include "core/Error.h"
 #include "core/MappedFile.h"
@@ -275,38 +277,12 @@ std::vector<int> SentencePieceTokenizer::encodeLlamaCpp(std::string_view text, b
     if (addBos && bos_ >= 0) out.push_back(bos_);
     if (text.empty()) return out;
 
-    // Fragments: raw text ranges and user-defined tokens, in order.
-    struct Fragment {
-        int token; // -1: raw text
-        size_t off, len;
-    };
-    std::vector<Fragment> frags{{-1, 0, text.size()}};
-    for (int special : userDefined_) {
-        const std::string& s = vocab_.pieces[special];
-        std::vector<Fragment> next;
-        next.reserve(frags.size());
-        for (const Fragment& f : frags) {
-            if (f.token >= 0) {
-                next.push_back(f);
-                continue;
-            }
-            size_t off = f.off;
-            const size_t end = f.off + f.len;
-            while (off < end) {
-                const size_t m = text.substr(0, end).find(s, off);
-                if (m == std::string_view::npos) break;
-                if (m > off) next.push_back({-1, off, m - off});
-                next.push_back({special, m, s.size()});
-                off = m + s.size();
-            }
-            if (off < end) next.push_back({-1, off, end - off});
-        }
-        frags.swap(next);
-    }
+    // User-defined tokens split the text first, in order.
+    const std::vector<TextFragment> frags = splitOnSpecialTokens(text, userDefined_, vocab_.pieces);
 
     bool prevSpecial = true; // the space prefix goes at the start and after special tokens
     std::string buf;
-    for (const Fragment& f : frags) {
+    for (const TextFragment& f : frags) {
         if (f.token >= 0) {
             out.push_back(f.token);
             prevSpecial = true;
