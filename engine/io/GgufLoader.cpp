@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "io/GgufFile.h"
+#include "io/SlicedGguf.h"
 #include "tokenizer/BpeTokenizer.h"
 #include "tokenizer/SentencePieceTokenizer.h"
 
@@ -189,19 +190,31 @@ Model loadGguf(const std::string& path, const LoadOptions& options) {
     c.qkvBias = f.hasTensor("blk.0.attn_q.bias");
     c.qkNorm = f.hasTensor("blk.0.attn_q_norm.weight");
 
+    // A MoBiSlice file stores the block linears as slices; dense copies, if
+    // any, are optional.
+    const bool sliced = hasSlicedMetadata(f);
+    if (sliced)
+        m.sliced = readSlicedModel(f, c, used);
+    else
+        for (const GgufTensorInfo& ti : f.tensorInfos())
+            if (ti.name.rfind("blk.", 0) == 0 && isSlicedTensorName(ti.name))
+                throw FormatError(path, "tensor " + ti.name +
+                                            " looks sliced but the file has no mobiquant metadata");
+    auto linear = [&](const std::string& name) { return sliced ? opt(name) : get(name); };
+
     m.weights.layers.resize(static_cast<size_t>(c.nLayers));
     for (int l = 0; l < c.nLayers; ++l) {
         LayerWeights& L = m.weights.layers[static_cast<size_t>(l)];
         const std::string b = "blk." + std::to_string(l) + ".";
         L.attnNorm = get(b + "attn_norm.weight");
-        L.wq = get(b + "attn_q.weight");
-        L.wk = get(b + "attn_k.weight");
-        L.wv = get(b + "attn_v.weight");
-        L.wo = get(b + "attn_output.weight");
+        L.wq = linear(b + "attn_q.weight");
+        L.wk = linear(b + "attn_k.weight");
+        L.wv = linear(b + "attn_v.weight");
+        L.wo = linear(b + "attn_output.weight");
         L.ffnNorm = get(b + "ffn_norm.weight");
-        L.wGate = get(b + "ffn_gate.weight");
-        L.wUp = get(b + "ffn_up.weight");
-        L.wDown = get(b + "ffn_down.weight");
+        L.wGate = linear(b + "ffn_gate.weight");
+        L.wUp = linear(b + "ffn_up.weight");
+        L.wDown = linear(b + "ffn_down.weight");
         if (c.qkvBias) {
             L.bq = get(b + "attn_q.bias");
             L.bk = get(b + "attn_k.bias");
@@ -217,6 +230,13 @@ Model loadGguf(const std::string& path, const LoadOptions& options) {
     for (const GgufTensorInfo& ti : f.tensorInfos()) {
         if (used.count(ti.name)) continue;
         const std::string& n = ti.name;
+        if (n.rfind("blk.", 0) == 0 && isSlicedTensorName(n))
+            throw FormatError(
+                path, "tensor " + n +
+                          (sliced ? " is not part of the sliced layout (mobiquant.slice_bits " +
+                                        m.sliced->config.sliceBitsString() + ", mode " +
+                                        sliceModeName(m.sliced->config.mode) + ")"
+                                  : " looks sliced but the file has no mobiquant metadata"));
         const bool blockParam = n.rfind("blk.", 0) == 0 &&
                                 ((n.size() > 7 && n.compare(n.size() - 7, 7, ".weight") == 0) ||
                                  (n.size() > 5 && n.compare(n.size() - 5, 5, ".bias") == 0));

@@ -4,6 +4,8 @@
 #include "core/Half.h"
 #include "io/GgufFile.h"
 #include "io/RopePermute.h"
+#include "io/SlicedGguf.h"
+#include "quant/SlicedModel.h"
 #include "tokenizer/BpeTokenizer.h"
 #include "tokenizer/SentencePieceTokenizer.h"
 
@@ -371,6 +373,43 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
         plan.push_back(std::move(p));
     };
     const ModelWeights& w = model.weights;
+    // A sliced model stores its block linears as bit-planes (I32 words) and
+    // fp16 scale/min arrays instead of dense matrices.
+    const SlicedModel* sm = model.sliced.get();
+    if (sm && sm->layers.size() != w.layers.size())
+        throw EngineError(path, "sliced model has " + std::to_string(sm->layers.size()) +
+                                    " blocks, the model " + std::to_string(w.layers.size()));
+    auto addRaw = [&](const std::string& name, Tensor t) {
+        PlannedTensor p;
+        p.name = name;
+        p.type = t.dtype;
+        p.nbytes = t.nbytes;
+        p.src = std::move(t);
+        plan.push_back(std::move(p));
+    };
+    auto addSliced = [&](const std::string& base, const SlicedMatrix& m, int heads) {
+        std::shared_ptr<const void> keep = model.sliced;
+        auto view = [&](const std::string& name, DType dt, int64_t cols, const void* data,
+                        uint64_t nbytes) {
+            Tensor t;
+            t.name = name;
+            t.dtype = dt;
+            t.shape = {m.rows(), cols};
+            t.data = data;
+            t.nbytes = nbytes;
+            t.owner = keep;
+            return heads > 0 ? relayout(t, heads) : t;
+        };
+        for (int p = 0; p < m.planes(); ++p)
+            addRaw(slicedPlaneName(base, p), view(slicedPlaneName(base, p), DType::I32,
+                                                  2 * m.wordsPerRow(), m.plane(p), m.planeBytes()));
+        for (int sl = 0; sl < m.scaledSlices(); ++sl) {
+            addRaw(slicedScaleName(base, sl), view(slicedScaleName(base, sl), DType::F16,
+                                                   m.groupsPerRow(), m.scales(sl), m.scaleBytes()));
+            addRaw(slicedMinName(base, sl), view(slicedMinName(base, sl), DType::F16,
+                                                 m.groupsPerRow(), m.mins(sl), m.scaleBytes()));
+        }
+    };
     add("token_embd.weight", w.tokEmbeddings);
     add("output_norm.weight", w.finalNorm);
     if (!c.tiedEmbeddings) add("output.weight", w.output);
@@ -378,19 +417,34 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
         const LayerWeights& L = w.layers[l];
         const std::string b = "blk." + std::to_string(l) + ".";
         add(b + "attn_norm.weight", L.attnNorm);
-        add(b + "attn_q.weight", relayout(L.wq, c.nHeads));
-        add(b + "attn_k.weight", relayout(L.wk, c.nKvHeads));
-        add(b + "attn_v.weight", L.wv);
-        add(b + "attn_output.weight", L.wo);
+        if (sm) {
+            const SlicedLayer& S = sm->layers[l];
+            addSliced(b + "attn_q", S.wq, c.nHeads);
+            addSliced(b + "attn_k", S.wk, c.nKvHeads);
+            addSliced(b + "attn_v", S.wv, 0);
+            addSliced(b + "attn_output", S.wo, 0);
+        } else {
+            add(b + "attn_q.weight", relayout(L.wq, c.nHeads));
+            add(b + "attn_k.weight", relayout(L.wk, c.nKvHeads));
+            add(b + "attn_v.weight", L.wv);
+            add(b + "attn_output.weight", L.wo);
+        }
         add(b + "attn_q.bias", relayout(L.bq, c.nHeads));
         add(b + "attn_k.bias", relayout(L.bk, c.nKvHeads));
         add(b + "attn_v.bias", L.bv);
         add(b + "attn_q_norm.weight", relayout(L.qNorm, 1));
         add(b + "attn_k_norm.weight", relayout(L.kNorm, 1));
         add(b + "ffn_norm.weight", L.ffnNorm);
-        add(b + "ffn_gate.weight", L.wGate);
-        add(b + "ffn_up.weight", L.wUp);
-        add(b + "ffn_down.weight", L.wDown);
+        if (sm) {
+            const SlicedLayer& S = sm->layers[l];
+            addSliced(b + "ffn_gate", S.wGate, 0);
+            addSliced(b + "ffn_up", S.wUp, 0);
+            addSliced(b + "ffn_down", S.wDown, 0);
+        } else {
+            add(b + "ffn_gate.weight", L.wGate);
+            add(b + "ffn_up.weight", L.wUp);
+            add(b + "ffn_down.weight", L.wDown);
+        }
     }
     uint64_t offset = 0;
     for (PlannedTensor& p : plan) {
@@ -423,6 +477,13 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
     if (c.ropeScale != 1.0f) {
         md.putString(a + ".rope.scaling.type", "linear");
         md.putF32(a + ".rope.scaling.factor", c.ropeScale);
+    }
+    if (sm) {
+        md.putU32("mobiquant.version", kMobiquantVersion);
+        md.putI32Array("mobiquant.slice_bits", sm->config.sliceBits);
+        md.putU32("mobiquant.group_size", static_cast<uint32_t>(sm->config.groupSize));
+        md.putString("mobiquant.mode", sliceModeName(sm->config.mode));
+        md.putString("mobiquant.source_hash", sm->sourceHash);
     }
     if (model.tokenizer) {
         if (auto* spm = dynamic_cast<const SentencePieceTokenizer*>(model.tokenizer.get()))
