@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/ThreadPool.h"
+#include "quant/SlicedModel.h"
 
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,43 @@ mobi::Model loadModelArg(const ArgParser& p, bool needTokenizer) {
     o.tokenizerPath = p.get("tokenizer");
     o.requireTokenizer = needTokenizer;
     return mobi::loadModel(p.get("MODEL"), o);
+}
+
+void addLevelOptions(ArgParser& p) {
+    p.option("level", "K", "MoBiSlice level of a sliced model (1..K), default the top");
+    p.option("bits", "B", "MoBiSlice level with exactly B bits per weight (sliced models)");
+}
+
+std::string availableLevels(const mobi::Model& m) {
+    if (!m.sliced) return "none (the model is not sliced)";
+    std::string s;
+    const mobi::SliceConfig& c = m.sliced->config;
+    for (int k = 1; k <= c.levels(); ++k)
+        s += (k > 1 ? ", " : "") + std::to_string(k) + " (" + std::to_string(c.bitsForLevel(k)) +
+             " bits)";
+    return s;
+}
+
+int levelOption(const ArgParser& p, const mobi::Model& m) {
+    const bool hasLevel = p.has("level"), hasBits = p.has("bits");
+    if (!hasLevel && !hasBits) return 0;
+    if (hasLevel && hasBits) throw UsageError("give --level or --bits, not both");
+    if (!m.sliced)
+        throw UsageError(std::string(hasLevel ? "--level" : "--bits") + ": " + m.path +
+                         " is not a sliced model (make one with `mobiscope-cli slice`)");
+    const mobi::SliceConfig& c = m.sliced->config;
+    if (hasLevel) {
+        const int k = p.getInt("level", 0, 1 << 20);
+        if (k < 1 || k > c.levels())
+            throw UsageError("--level " + std::to_string(k) +
+                             " does not exist; levels: " + availableLevels(m));
+        return k;
+    }
+    const int b = p.getInt("bits", 0, 1 << 20);
+    for (int k = 1; k <= c.levels(); ++k)
+        if (c.bitsForLevel(k) == b) return k;
+    throw UsageError("--bits " + std::to_string(b) +
+                     " is not a level of this model; levels: " + availableLevels(m));
 }
 
 std::string readTextFile(const std::string& path) {

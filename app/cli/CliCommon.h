@@ -15,6 +15,14 @@ void addModelOptions(ArgParser& p);
 int threadsOption(const ArgParser& p);
 // Loads positional MODEL with --tokenizer; needTokenizer makes a missing one an error.
 mobi::Model loadModelArg(const ArgParser& p, bool needTokenizer);
+// Adds --level K and --bits B (MoBiSlice precision of a sliced model).
+void addLevelOptions(ArgParser& p);
+// The level --level/--bits ask for, 0 when neither is given. UsageError when
+// both are given, the model is not sliced, or the level/bits do not exist
+// (the message lists the available ones).
+int levelOption(const ArgParser& p, const mobi::Model& m);
+// "1 (2 bits), 2 (3 bits), ..." for error messages and info.
+std::string availableLevels(const mobi::Model& m);
 // Reads a whole text file; EngineError naming it on failure.
 std::string readTextFile(const std::string& path);
 

@@ -2,6 +2,7 @@
 #include "CliCommon.h"
 
 #include "eval/Benchmark.h"
+#include "quant/SlicedModel.h"
 #include "util/Json.h"
 
 #include <cstdio>
@@ -30,6 +31,7 @@ int runBench(const std::vector<std::string>& args) {
     p.option("gen-tokens", "N", "decoded tokens per repeat", "32");
     p.option("repeats", "N", "repeats, best kept", "3");
     addModelOptions(p);
+    addLevelOptions(p);
     p.flag("json", "print JSON");
     if (!p.parse(args)) return 0;
     mobi::BenchOptions o;
@@ -38,6 +40,7 @@ int runBench(const std::vector<std::string>& args) {
     o.repeats = p.getInt("repeats", 1, 1000);
     o.threads = threadsOption(p);
     const mobi::Model m = loadModelArg(p, false);
+    o.level = levelOption(p, m);
     if (o.promptTokens + o.genTokens + 1 > m.config.seqLen && m.config.seqLen > 0)
         throw UsageError("--prompt-tokens + --gen-tokens exceed the model's context of " +
                          std::to_string(m.config.seqLen));
@@ -48,6 +51,11 @@ int runBench(const std::vector<std::string>& args) {
         mobi::Json j(mobi::Json::Object{});
         j.set("model", m.path);
         j.set("threads", r.threads);
+        if (m.sliced) {
+            const int k = o.level > 0 ? o.level : m.sliced->levels();
+            j.set("level", k);
+            j.set("bits", m.sliced->config.bitsForLevel(k));
+        }
         j.set("bandwidth_gb_s", r.bandwidthGBs);
         j.set("prefill_tokens", o.promptTokens);
         j.set("prefill_tokens_per_s", r.prefillTokPerS);
@@ -63,6 +71,11 @@ int runBench(const std::vector<std::string>& args) {
     }
     std::printf("model            %s (%.2f GB)\n", m.path.c_str(), fileBytes / 1e9);
     std::printf("threads          %d\n", r.threads);
+    if (m.sliced) {
+        const int k = o.level > 0 ? o.level : m.sliced->levels();
+        std::printf("sliced level     %d (%d bits, %.3f effective bits/weight)\n", k,
+                    m.sliced->config.bitsForLevel(k), m.sliced->effectiveBits(k));
+    }
     std::printf("read bandwidth   %.1f GB/s\n", r.bandwidthGBs);
     std::printf("prefill          %.1f tok/s (batch of %d)\n", r.prefillTokPerS, o.promptTokens);
     std::printf("decode           %.2f tok/s, %.1f MB/token, %.1f GB/s\n", r.decodeTokPerS,

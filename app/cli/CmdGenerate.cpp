@@ -20,6 +20,7 @@ int runGenerate(const std::vector<std::string>& args) {
     p.option("top-p", "P", "nucleus sampling threshold, 1 = off", "0.9");
     p.option("seed", "S", "random seed, 0 = from the clock", "0");
     addModelOptions(p);
+    addLevelOptions(p);
     p.flag("no-prefill", "feed the prompt token by token instead of one batch");
     p.flag("json", "print a JSON result (text, ids, timings) instead of streaming");
     if (!p.parse(args)) return 0;
@@ -36,7 +37,9 @@ int runGenerate(const std::vector<std::string>& args) {
     const bool json = p.flagSet("json");
 
     const mobi::Model m = loadModelArg(p, true);
+    const int level = levelOption(p, m);
     mobi::Transformer t(m, threads);
+    if (level > 0) t.setLevel(level);
     if (o.steps > t.maxContext()) o.steps = t.maxContext();
 
     const mobi::GenerateResult r =

@@ -1,6 +1,7 @@
 // `info MODEL`: format, architecture, shapes, tokenizer; --tensors lists them.
 #include "CliCommon.h"
 
+#include "quant/SlicedModel.h"
 #include "tokenizer/Tokenizer.h"
 #include "util/Json.h"
 
@@ -56,7 +57,29 @@ int runInfo(const std::vector<std::string>& args) {
     j.set("qk_norm", c.qkNorm);
     j.set("parameters", mobi::Json(static_cast<int64_t>(m.parameterCount())));
     j.set("weight_bytes", mobi::Json(static_cast<int64_t>(m.weightBytes())));
-    j.set("matrix_dtype", mobi::dtypeName(m.weights.layers.front().wq.dtype));
+    j.set("matrix_dtype", m.sliced ? "sliced" : mobi::dtypeName(m.weights.layers.front().wq.dtype));
+    if (m.sliced) {
+        const mobi::SlicedModel& s = *m.sliced;
+        mobi::Json sj(mobi::Json::Object{});
+        mobi::Json widths(mobi::Json::Array{});
+        for (int b : s.config.sliceBits)
+            widths.push(b);
+        sj.set("slice_bits", widths);
+        sj.set("group_size", s.config.groupSize);
+        sj.set("mode", mobi::sliceModeName(s.config.mode));
+        sj.set("source_hash", s.sourceHash);
+        mobi::Json levels(mobi::Json::Array{});
+        for (int k = 1; k <= s.levels(); ++k) {
+            mobi::Json l(mobi::Json::Object{});
+            l.set("level", k);
+            l.set("bits", s.config.bitsForLevel(k));
+            l.set("effective_bits", s.effectiveBits(k));
+            l.set("bytes", mobi::Json(static_cast<int64_t>(s.levelBytes(k))));
+            levels.push(l);
+        }
+        sj.set("levels", levels);
+        j.set("sliced", sj);
+    }
     if (m.tokenizer) {
         mobi::Json t(mobi::Json::Object{});
         t.set("kind", m.tokenizer->kind());
@@ -103,7 +126,16 @@ int runInfo(const std::vector<std::string>& args) {
                 c.tiedEmbeddings ? "yes" : "no", c.qkvBias ? "yes" : "no", c.qkNorm ? "yes" : "no");
     std::printf("parameters   %llu (%.2f MB of weights, matrices %s)\n",
                 static_cast<unsigned long long>(m.parameterCount()), m.weightBytes() / 1e6,
-                mobi::dtypeName(m.weights.layers.front().wq.dtype));
+                m.sliced ? "sliced" : mobi::dtypeName(m.weights.layers.front().wq.dtype));
+    if (m.sliced) {
+        const mobi::SlicedModel& s = *m.sliced;
+        std::printf("sliced       slices %s, group %d, %s mode, source %s\n",
+                    s.config.sliceBitsString().c_str(), s.config.groupSize,
+                    mobi::sliceModeName(s.config.mode), s.sourceHash.c_str());
+        for (int k = 1; k <= s.levels(); ++k)
+            std::printf("  level %d    %d bits, %.3f effective bits/weight, %.2f MB of planes\n", k,
+                        s.config.bitsForLevel(k), s.effectiveBits(k), s.levelBytes(k) / 1e6);
+    }
     if (m.tokenizer)
         std::printf("tokenizer    %s, %d tokens, bos %d, eos %d\n", m.tokenizer->kind(),
                     m.tokenizer->vocabSize(), m.tokenizer->bos(), m.tokenizer->eos());

@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "eval/Perplexity.h"
+#include "quant/SlicedModel.h"
 #include "tokenizer/Tokenizer.h"
 #include "util/Json.h"
 
@@ -20,6 +21,7 @@ int runPerplexity(const std::vector<std::string>& args) {
     p.option("ctx", "N", "chunk length in tokens, 0 = the model's context", "0", "-c");
     p.option("chunks", "N", "score at most N chunks, 0 = all", "0");
     addModelOptions(p);
+    addLevelOptions(p);
     p.flag("json", "print a JSON result");
     if (!p.parse(args)) return 0;
     if (!p.has("text")) throw UsageError("--text FILE is required");
@@ -32,7 +34,9 @@ int runPerplexity(const std::vector<std::string>& args) {
 
     const mobi::Model m = loadModelArg(p, true);
     // Like llama.cpp's -c, an explicit --ctx may exceed the trained context.
+    const int level = levelOption(p, m);
     mobi::Transformer t(m, threads, o.ctx);
+    if (level > 0) t.setLevel(level);
     if (o.ctx == 0) o.ctx = t.maxContext();
     if (o.ctx < 4) throw UsageError("--ctx must be at least 4");
     o.bos = m.tokenizer->bos();
@@ -54,6 +58,10 @@ int runPerplexity(const std::vector<std::string>& args) {
         j.set("scored_tokens", mobi::Json(static_cast<int64_t>(r.scoredTokens)));
         j.set("text_tokens", static_cast<int>(tokens.size()));
         j.set("seconds", r.seconds);
+        if (m.sliced) {
+            j.set("level", t.level());
+            j.set("bits", m.sliced->config.bitsForLevel(t.level()));
+        }
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }

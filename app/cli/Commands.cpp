@@ -10,6 +10,8 @@ int runConvert(const std::vector<std::string>&);
 int runMakeRandomModel(const std::vector<std::string>&);
 int runBench(const std::vector<std::string>&);
 int runGpu(const std::vector<std::string>&);
+int runSlice(const std::vector<std::string>&);
+int runSweep(const std::vector<std::string>&);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
@@ -22,6 +24,8 @@ const std::vector<Command>& commands() {
          runMakeRandomModel},
         {"bench", "prefill and decode speed, weight traffic and machine bandwidth", runBench},
         {"gpu", "CUDA device information and GPU self-test", runGpu},
+        {"slice", "MoBiSlice a model's linears into a sliced GGUF", runSlice},
+        {"sweep", "perplexity and bits of every sliced level vs FP and RTN", runSweep},
     };
     return all;
 }

@@ -3,6 +3,7 @@
 #include "core/ThreadPool.h"
 #include "kernels/MemoryBandwidth.h"
 #include "model/Transformer.h"
+#include "quant/SlicedModel.h"
 
 #include <algorithm>
 #include <chrono>
@@ -29,13 +30,18 @@ int argmax(const float* x, int n) {
 
 } // namespace
 
-double decodeBytesPerToken(const Model& model) {
+double decodeBytesPerToken(const Model& model, int level) {
     const ModelWeights& w = model.weights;
     double bytes = 0;
-    for (const LayerWeights& L : w.layers)
-        for (const Tensor* t : {&L.attnNorm, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv,
-                                &L.qNorm, &L.kNorm, &L.ffnNorm, &L.wGate, &L.wUp, &L.wDown})
+    const SlicedModel* sm = model.sliced.get();
+    for (const LayerWeights& L : w.layers) {
+        for (const Tensor* t : {&L.attnNorm, &L.bq, &L.bk, &L.bv, &L.qNorm, &L.kNorm, &L.ffnNorm})
             bytes += static_cast<double>(t->nbytes);
+        if (!sm)
+            for (const Tensor* t : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown})
+                bytes += static_cast<double>(t->nbytes);
+    }
+    if (sm) bytes += static_cast<double>(sm->levelBytes(level > 0 ? level : sm->levels()));
     bytes += static_cast<double>(w.finalNorm.nbytes);
     bytes += static_cast<double>(w.classifier().nbytes);
     const Tensor& e = w.tokEmbeddings;
@@ -46,7 +52,7 @@ double decodeBytesPerToken(const Model& model) {
 BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
     BenchResult r;
     r.threads = o.threads <= 0 ? ThreadPool::hardwareThreads() : o.threads;
-    r.bytesPerToken = decodeBytesPerToken(model);
+    r.bytesPerToken = decodeBytesPerToken(model, o.level);
 
     const int vocab = model.config.vocabSize;
     std::vector<int> prompt(static_cast<size_t>(o.promptTokens));
@@ -56,6 +62,7 @@ BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
         id = static_cast<int>(s % static_cast<uint64_t>(vocab));
     }
     Transformer t(model, r.threads, o.promptTokens + o.genTokens + 1);
+    if (o.level > 0) t.setLevel(o.level);
     // A shared VM's memory bandwidth drifts by up to 2x within minutes, so
     // every repeat probes the bandwidth right before its decode and the
     // fraction is taken per repeat (the median is reported).

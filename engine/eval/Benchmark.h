@@ -14,6 +14,7 @@ struct BenchOptions {
     int genTokens = 32;    // decoded tokens after the prefill
     int repeats = 3;       // best of
     uint64_t seed = 1;
+    int level = 0; // MoBiSlice level of a sliced model, 0 = top
 };
 
 struct BenchResult {
@@ -30,7 +31,9 @@ struct BenchResult {
 
 // Weight bytes a single-token decode step reads: every block matrix, norms,
 // the classifier and one embedding row.
-double decodeBytesPerToken(const Model& model);
+// A sliced model reads the planes and scales of `level` (0 = top) instead of
+// dense block matrices.
+double decodeBytesPerToken(const Model& model, int level = 0);
 
 BenchResult runBenchmark(const Model& model, const BenchOptions& options);
 
