@@ -20,6 +20,13 @@ mobi::SliceConfig sliceConfigOptions(const ArgParser& p) {
     cfg.sliceBits = mobi::SliceConfig::parseSliceBits(p.get("slices"), "--slices");
     cfg.groupSize = p.getInt("group", -(1 << 30), 1 << 30);
     cfg.mode = mobi::parseSliceMode(p.get("mode"), "--mode");
+    const std::string clip = p.get("clip");
+    if (clip == "all")
+        cfg.clipObjective = mobi::SliceConfig::ClipObjective::AllLevels;
+    else if (clip == "level1")
+        cfg.clipObjective = mobi::SliceConfig::ClipObjective::Level1;
+    else
+        throw UsageError("--clip must be all or level1, not '" + clip + "'");
     cfg.validate("--slices/--group");
     return cfg;
 }
@@ -28,6 +35,10 @@ void addSliceOptions(ArgParser& p) {
     p.option("slices", "B1,B2,..", "slice widths; level k uses the first k", "2,1,1,1");
     p.option("group", "G", "input columns per scale group (multiple of 16)", "128");
     p.option("mode", "M", "nested (no new scales) or residual (scales per slice)", "nested");
+    p.option("clip", "OBJ",
+             "nested slice 1 clipping minimises the error of all levels (all) or of level 1 "
+             "(level1)",
+             "all");
 }
 
 int runSlice(const std::vector<std::string>& args) {
