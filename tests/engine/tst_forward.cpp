@@ -388,7 +388,7 @@ class TestForward : public QObject {
                 QCOMPARE(m.config.arch, c.arch);
                 QCOMPARE(m.config.qkvBias, c.qkvBias);
                 QCOMPARE(m.config.qkNorm, c.qkNorm);
-                QCOMPARE(m.config.headDim, c.headDim);
+                QCOMPARE(m.config.headDim, src.config.headDim);
                 checkAgainstReference(m);
             }
         }
