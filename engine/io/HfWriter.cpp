@@ -158,6 +158,11 @@ void writeSafetensors(const std::string& path, std::vector<OutTensor> tensors) {
 
 void saveHfDirectory(const Model& model, const std::string& dir, const HfWriteOptions& options) {
     const ModelConfig& c = model.config;
+    // safetensors has no place for MoBiSlice planes; a sliced GGUF without
+    // dense linears would lose its weights.
+    if (model.sliced && !model.weights.layers.empty() && model.weights.layers[0].wq.empty())
+        throw UnsupportedError(dir, "a sliced model cannot be written as a Hugging Face "
+                                    "directory (write a GGUF, or convert the source model)");
     const DType mt = options.matrixType;
     if (mt != DType::F32 && mt != DType::F16 && mt != DType::BF16)
         throw UnsupportedError(dir, std::string("matrix type ") + dtypeName(mt) +

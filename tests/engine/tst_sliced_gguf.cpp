@@ -7,6 +7,7 @@
 #include "core/ThreadPool.h"
 #include "io/GgufFile.h"
 #include "io/GgufWriter.h"
+#include "io/HfWriter.h"
 #include "io/ModelLoader.h"
 #include "io/SlicedGguf.h"
 #include "model/Model.h"
@@ -140,6 +141,16 @@ class TestSlicedGguf : public QObject {
         const std::string again = tmp.filePath("again.gguf").toStdString();
         saveGguf(m, again, f32);
         QVERIFY(readAll(again) == readAll(path));
+    }
+
+    void slicedModelCannotBecomeHfDirectory() {
+        REQUIRE_DATA("models/stories260K/stories260K.bin");
+        QTemporaryDir tmp;
+        const std::string path = tmp.filePath("s.gguf").toStdString();
+        saveGguf(slicedStories(SliceMode::Nested), path);
+        const Model m = loadModel(path);
+        QVERIFY_THROWS_EXCEPTION(UnsupportedError,
+                                 saveHfDirectory(m, tmp.filePath("hf").toStdString()));
     }
 
     void corruptFilesAreFormatErrors() {
