@@ -20,12 +20,20 @@ BudgetSlider::BudgetSlider(QWidget* parent) : QWidget(parent) {
     slider_->setRange(0, kSteps);
     slider_->setMinimumWidth(140);
     label_ = new QLabel(this);
-    label_->setMinimumWidth(label_->fontMetrics().horizontalAdvance(QStringLiteral("00.00 bits")));
+    label_->setMinimumWidth(
+        label_->fontMetrics().horizontalAdvance(QStringLiteral("level 8 \u00b7 16 bits (16.50 b/w)")));
     layout->addWidget(title);
     layout->addWidget(slider_);
     layout->addWidget(label_);
     connect(slider_, &QSlider::valueChanged, this, [this] {
         if (!source_ || !source_->hasLevels()) return;
+        if (stepsLevels()) {
+            source_->setLevel(slider_->value());
+            label_->setText(source_->levelLabel(source_->level()));
+            emit levelChanged(source_->level());
+            emit budgetChanged(source_->budget());
+            return;
+        }
         source_->setBudget(budget());
         label_->setText(QStringLiteral("%1 bits").arg(budget(), 0, 'f', 2));
         emit budgetChanged(budget());
@@ -38,8 +46,19 @@ void BudgetSlider::setSource(PrecisionSource* source) {
     refresh();
 }
 
+bool BudgetSlider::stepsLevels() const {
+    return source_ && source_->hasLevels() && !source_->hasRouter() && source_->levelCount() > 0;
+}
+
+int BudgetSlider::level() const { return stepsLevels() ? slider_->value() : 0; }
+
+void BudgetSlider::setLevel(int level) {
+    if (stepsLevels()) slider_->setValue(level);
+}
+
 double BudgetSlider::budget() const {
     if (!source_ || !source_->hasLevels()) return source_ ? source_->budget() : 0;
+    if (stepsLevels()) return source_->bitsForLevel(slider_->value());
     const double lo = source_->minBudget(), hi = source_->maxBudget();
     return lo + (hi - lo) * slider_->value() / kSteps;
 }
@@ -53,6 +72,20 @@ void BudgetSlider::refresh() {
     setToolTip(tip);
     slider_->setToolTip(tip);
     QSignalBlocker block(slider_);
+    if (stepsLevels()) {
+        slider_->setRange(1, source_->levelCount());
+        slider_->setPageStep(1);
+        slider_->setTickPosition(QSlider::TicksBelow);
+        slider_->setTickInterval(1);
+        slider_->setValue(source_->level());
+        label_->setText(source_->levelLabel(source_->level()));
+        const QString levelTip = QStringLiteral("Uniform precision level (%1)").arg(source_->describe());
+        setToolTip(levelTip);
+        slider_->setToolTip(levelTip);
+        return;
+    }
+    slider_->setRange(0, kSteps);
+    slider_->setTickPosition(QSlider::NoTicks);
     if (on) {
         const double lo = source_->minBudget(), hi = source_->maxBudget();
         slider_->setValue(hi > lo ? qRound((source_->budget() - lo) / (hi - lo) * kSteps) : kSteps);

@@ -1,5 +1,6 @@
-// Toolbar control for the precision budget, bound to a PrecisionSource; disabled
-// (with the reason as tooltip) when the source has no levels.
+// Toolbar control for the precision budget, bound to a PrecisionSource: steps
+// through uniform levels for a sliced model, spans average bits for a routed
+// one, and is disabled (with the reason as tooltip) when the source has no levels.
 #pragma once
 
 #include <QWidget>
@@ -19,11 +20,18 @@ public:
     void setSource(PrecisionSource* source);
     PrecisionSource* source() const { return source_; }
     double budget() const;
+    // Whether the slider steps through uniform levels (sliced, unrouted models).
+    bool stepsLevels() const;
+    // The uniform level shown (0 when the slider does not step levels).
+    int level() const;
+    void setLevel(int level);
     QSlider* slider() const { return slider_; }
 
 signals:
     // Emitted while dragging; callers debounce before re-running.
     void budgetChanged(double bits);
+    // Emitted with budgetChanged when the slider steps levels.
+    void levelChanged(int level);
 
 private:
     void refresh();

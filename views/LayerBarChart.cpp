@@ -26,6 +26,7 @@ void LayerBarChart::setModel(TokenListModel* model) {
             update();
         });
         connect(model_, &QAbstractItemModel::rowsInserted, this, qOverload<>(&QWidget::update));
+        connect(model_, &QAbstractItemModel::dataChanged, this, qOverload<>(&QWidget::update));
     }
     update();
 }

@@ -1,5 +1,7 @@
 #include "LayerHeatmap.h"
 
+#include "PrecisionSource.h"
+
 #include "ColorScale.h"
 #include "TokenListModel.h"
 
@@ -29,6 +31,7 @@ void LayerHeatmap::setModel(TokenListModel* model) {
             invalidate();
         });
         connect(model_, &QAbstractItemModel::rowsInserted, this, invalidate);
+        connect(model_, &QAbstractItemModel::dataChanged, this, invalidate);
     }
     invalidate();
 }
@@ -66,6 +69,10 @@ void LayerHeatmap::rebuild() {
         }
     if (!(hi_ > lo_)) hi_ = lo_ + 1;
     if (!std::isfinite(lo_)) lo_ = 0, hi_ = 1;
+    // Levels on the source's fixed 1..K scale, so one uniform level still reads as low or high.
+    if (const PrecisionSource* src = model_->precisionSource();
+        measure_ == LayerMeasure::Level && src && src->levelCount() > 1)
+        lo_ = 1, hi_ = src->levelCount();
     image_ = QImage(tokens, layers, QImage::Format_RGB32);
     const QRgb missing = qRgb(128, 128, 128);
     for (int l = 0; l < layers; ++l) {

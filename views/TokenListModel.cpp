@@ -41,6 +41,14 @@ QColor TokenListModel::colorAt(int row) const {
                              tokenMeasureRange(measure_, vocabSize_, source_));
 }
 
+bool TokenListModel::updateRecords(const TokenRecords& records) {
+    if (records.size() != records_.size()) return false;
+    records_ = records;
+    if (!records_.isEmpty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+    return true;
+}
+
 static QString number(double v, int decimals = 3) {
     return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("-");
 }
@@ -55,6 +63,10 @@ QString TokenListModel::describe(int row) const {
                     .arg(r->prompt ? QStringLiteral(" (prompt)") : QString());
     s += QStringLiteral("log p = %1 &nbsp; (p = %2)<br>entropy = %3 nats<br>")
              .arg(number(r->logprob), number(std::exp(r->logprob), 4), number(r->entropy));
+    if (!r->layerLevel.empty() && source_ && source_->hasLevels())
+        s += QStringLiteral("%1 &nbsp; (%2 b/w over the blocks)<br>")
+                 .arg(source_->levelLabel(r->layerLevel.front()).toHtmlEscaped(),
+                      number(tokenMeasureValue(TokenMeasure::LevelBits, *r, source_), 2));
     if (!r->top.empty()) {
         s += QStringLiteral("<table cellspacing=0 cellpadding=1>");
         for (const TokenAlternative& a : r->top)

@@ -27,6 +27,10 @@ public:
 
     void clear();
     void append(const TokenRecords& records);
+    // New values for the same tokens (a re-score at another level): rows stay,
+    // so views keep their selection; emits dataChanged over every row.
+    // Ignored unless the row count matches.
+    bool updateRecords(const TokenRecords& records);
     const TokenRecords& records() const { return records_; }
     const TokenRecord* record(int row) const;
 

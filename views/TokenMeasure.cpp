@@ -66,7 +66,7 @@ MeasureRange tokenMeasureRange(TokenMeasure m, int vocabSize, const PrecisionSou
     case TokenMeasure::Entropy: return {0.0, std::log(std::max(2, vocabSize))};
     case TokenMeasure::LevelBits:
         if (source && source->levelCount() > 0)
-            return {source->bitsForLevel(0), source->bitsForLevel(source->levelCount() - 1)};
+            return {source->bitsForLevel(1), source->bitsForLevel(source->levelCount())};
         return {0, 16};
     case TokenMeasure::RouterScore: return {0.0, 1.0};
     }

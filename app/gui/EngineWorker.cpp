@@ -8,12 +8,14 @@
 #include "io/ModelLoader.h"
 #include "model/Sampler.h"
 #include "model/Transformer.h"
+#include "quant/SlicedModel.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <QElapsedTimer>
 #include <QThread>
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 
 namespace mobi {
@@ -26,6 +28,14 @@ constexpr qint64 kBatchMs = 30;
 constexpr int kTopAlternatives = 5;
 
 QString errorText(const std::exception& e) { return QString::fromStdString(e.what()); }
+
+void fillPrediction(TokenRecord& r, const LogitAnalysis& a, const Tokenizer* t, int prev) {
+    r.logprob = a.logProbs[r.id];
+    r.entropy = static_cast<float>(a.entropy);
+    r.top.clear();
+    for (const auto& [id, lp] : a.top)
+        r.top.push_back({id, QString::fromUtf8(t->decodeToken(prev, id)), lp});
+}
 
 } // namespace
 
@@ -88,16 +98,13 @@ void EngineWorker::run(quint64 job, const RunRequest& request) {
             const std::string s = tok->decodeToken(prev, id);
             return s.empty() ? QString::fromUtf8(tok->piece(id)).trimmed() : QString::fromUtf8(s);
         };
-        const auto attachLayers = [&recorder](TokenRecord& r, int row) {
+        // A sliced model runs every block at one uniform level (routing comes later).
+        if (transformer_->levels() > 0 && request.level > 0) transformer_->setLevel(request.level);
+        const int level = transformer_->levels() > 0 ? transformer_->level() : 0;
+        const auto attachLayers = [&recorder, level, &cfg](TokenRecord& r, int row) {
             r.layerRms = recorder.rms()[row];
             r.layerChange = recorder.change()[row];
-        };
-        const auto fillPrediction = [](TokenRecord& r, const LogitAnalysis& a, const Tokenizer* t,
-                                       int prev) {
-            r.logprob = a.logProbs[r.id];
-            r.entropy = static_cast<float>(a.entropy);
-            for (const auto& [id, lp] : a.top)
-                r.top.push_back({id, QString::fromUtf8(t->decodeToken(prev, id)), lp});
+            if (level > 0) r.layerLevel.assign(cfg.nLayers, level);
         };
 
         RunSummary summary;
@@ -174,6 +181,65 @@ void EngineWorker::run(quint64 job, const RunRequest& request) {
         emit runFinished(job, summary);
     } catch (const std::exception& e) {
         emit runFailed(job, errorText(e));
+    }
+}
+
+void EngineWorker::score(quint64 job, const ScoreRequest& request) {
+    const auto cancelled = [&] { return jobs_->isCancelled(JobKind::Score, job); };
+    if (cancelled()) return;
+    if (!transformer_ || !model_) return emit scoreFailed(job, QStringLiteral("No model is open"));
+    const Tokenizer* tok = model_->tokenizer.get();
+    const int n = static_cast<int>(request.tokens.size());
+    if (!tok || n == 0) return emit scoreFailed(job, QStringLiteral("Nothing to score"));
+    if (n > transformer_->maxContext())
+        return emit scoreFailed(job, QStringLiteral("%1 tokens exceed the context of %2")
+                                         .arg(n)
+                                         .arg(transformer_->maxContext()));
+    try {
+        QElapsedTimer timer;
+        timer.start();
+        const ModelConfig& cfg = model_->config;
+        const int vocab = cfg.vocabSize;
+        if (transformer_->levels() > 0 && request.level > 0) transformer_->setLevel(request.level);
+        const int level = transformer_->levels() > 0 ? transformer_->level() : 0;
+        std::vector<int> ids(n);
+        for (int i = 0; i < n; ++i) {
+            ids[i] = request.tokens[i].id;
+            if (ids[i] < 0 || ids[i] >= vocab)
+                return emit scoreFailed(job, QStringLiteral("token id %1 outside the vocabulary").arg(ids[i]));
+        }
+        LayerRecorder recorder(cfg.nLayers);
+        transformer_->setObserver([&recorder](const LayerEvent& e) { recorder.observe(e); });
+        struct ObserverReset {
+            Transformer* t;
+            ~ObserverReset() { t->setObserver({}); }
+        } reset{transformer_.get()};
+        recorder.begin(n);
+        // Teacher forcing: one batched forward gives every position's logits.
+        const std::vector<float>& all = transformer_->forward(ids.data(), n, 0, true);
+        if (cancelled()) return;
+        TokenRecords out = request.tokens;
+        double nll = 0;
+        for (int i = 0; i < n; ++i) {
+            TokenRecord& r = out[i];
+            r.layerRms = recorder.rms()[i];
+            r.layerChange = recorder.change()[i];
+            if (level > 0) r.layerLevel.assign(cfg.nLayers, level);
+            else r.layerLevel.clear();
+            if (i == 0) continue;
+            fillPrediction(r, analyseLogits(&all[size_t(i - 1) * vocab], vocab, kTopAlternatives), tok,
+                           ids[i - 1]);
+            nll -= r.logprob;
+        }
+        ScoreSummary summary;
+        summary.level = level;
+        summary.averageBits = level > 0 ? model_->sliced->effectiveBits(level) : 32.0;
+        summary.scoredTokens = n - 1;
+        summary.perplexity = n > 1 ? std::exp(nll / (n - 1)) : NAN;
+        summary.seconds = timer.nsecsElapsed() / 1e9;
+        emit scored(job, out, summary);
+    } catch (const std::exception& e) {
+        emit scoreFailed(job, errorText(e));
     }
 }
 

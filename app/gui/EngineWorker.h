@@ -1,4 +1,4 @@
-// Runs engine work (load, prefill + generation, tensor statistics) on its own
+// Runs engine work (load, prefill + generation, re-scoring at a level, tensor statistics) on its own
 // thread; results go back to the GUI as value structs through typed signals,
 // tagged with the job id they belong to.
 #pragma once
@@ -30,6 +30,8 @@ public slots:
     void load(quint64 job, const QString& path);
     void run(quint64 job, const mobi::RunRequest& request);
     void tensorStats(quint64 job, const QString& key);
+    // One batched forward over the request's tokens at its level (teacher forcing).
+    void score(quint64 job, const mobi::ScoreRequest& request);
 
 signals:
     void loadProgress(quint64 job, const QString& stage, int percent);
@@ -41,6 +43,8 @@ signals:
     void runFailed(quint64 job, const QString& message);
     void statsReady(quint64 job, const mobi::TensorStatistics& stats);
     void statsFailed(quint64 job, const QString& message);
+    void scored(quint64 job, const mobi::TokenRecords& tokens, const mobi::ScoreSummary& summary);
+    void scoreFailed(quint64 job, const QString& message);
 
 private:
     const JobTracker* jobs_;

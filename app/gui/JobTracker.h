@@ -9,7 +9,7 @@
 
 namespace mobi {
 
-enum class JobKind { Load, Run, Stats, Count };
+enum class JobKind { Load, Run, Stats, Score, Count };
 
 class JobTracker {
 public:

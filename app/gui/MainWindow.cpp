@@ -73,7 +73,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ModelDoc
     connectDocument();
     modelStatus_ = new QLabel(doc_->describeModel(), this);
     runStatus_ = new QLabel(this);
+    levelStatus_ = new QLabel(this);
+    levelStatus_->setObjectName(QStringLiteral("levelStatus"));
     statusBar()->addWidget(modelStatus_, 1);
+    statusBar()->addPermanentWidget(levelStatus_);
     statusBar()->addPermanentWidget(runStatus_);
     restoreSettings();
     updateActions();
@@ -170,6 +173,7 @@ void MainWindow::buildToolBar() {
     budget_ = new BudgetSlider(tb);
     budget_->setSource(doc_->precisionSource());
     tb->addWidget(budget_);
+    connect(budget_, &BudgetSlider::levelChanged, doc_, &ModelDocument::requestLevel);
     refreshMeasureItems();
 }
 
@@ -347,6 +351,14 @@ void MainWindow::connectDocument() {
         showError(QStringLiteral("The run failed"), message, QString());
     });
     connect(doc_, &ModelDocument::tensorStatsReady, this, &MainWindow::showStatistics);
+    connect(doc_, &ModelDocument::scoreStarted, this, [this](int level) {
+        levelStatus_->setText(QStringLiteral("re-scoring at level %1\u2026").arg(level));
+    });
+    connect(doc_, &ModelDocument::scoreFinished, this, &MainWindow::showScore);
+    connect(doc_, &ModelDocument::scoreFailed, this, [this](const QString& message) {
+        levelStatus_->setText(QStringLiteral("re-score failed"));
+        showError(QStringLiteral("Re-scoring at the new level failed"), message, QString());
+    });
 }
 
 void MainWindow::applyStartupOptions(const StartupOptions& o) {
@@ -358,6 +370,11 @@ void MainWindow::applyStartupOptions(const StartupOptions& o) {
         const int i = measureBox_->findData(
             static_cast<int>(tokenMeasureFromKey(o.measure, TokenMeasure::LogProb)));
         if (i >= 0) measureBox_->setCurrentIndex(i);
+    }
+    if (!o.layerMeasure.isEmpty()) {
+        const int i = layerMeasureBox_->findData(
+            static_cast<int>(layerMeasureFromKey(o.layerMeasure, LayerMeasure::RelativeChange)));
+        if (i >= 0) layerMeasureBox_->setCurrentIndex(i);
     }
     if (!o.model.isEmpty()) {
         startupPending_ = true;
@@ -391,9 +408,14 @@ void MainWindow::onLoaded(const QString& path, double seconds) {
     tree_->resizeColumnToContents(3);
     budget_->setSource(doc_->precisionSource());
     refreshMeasureItems();
+    levelStatus_->setText(doc_->precisionSource()->hasLevels()
+                              ? doc_->precisionSource()->levelLabel(doc_->level())
+                              : QString());
     histogram_->clear();
     statsLabel_->setText(QStringLiteral("Select a tensor"));
     if (startupPending_) {
+        // Before the run, so that it generates at that level.
+        if (startup_.level > 0) budget_->setLevel(startup_.level);
         if (!startup_.tensor.isEmpty()) {
             const QModelIndex idx = doc_->tree()->indexForKey(startup_.tensor);
             if (idx.isValid()) {
@@ -434,11 +456,28 @@ void MainWindow::onRunFinished(const RunSummary& s) {
                             .arg(s.stopReason));
     chart_->update();
     heatmap_->update();
+    if (doc_->precisionSource()->hasLevels()) showScore(doc_->lastScore());
     if (startupPending_) {
         startupPending_ = false;
         if (startup_.selectToken >= 0)
             chips_->setSelectedToken(std::min(startup_.selectToken, chips_->chipCount() - 1));
     }
+}
+
+void MainWindow::showScore(const ScoreSummary& s) {
+    if (s.level <= 0) return levelStatus_->clear();
+    QString text = QStringLiteral("level %1 \u00b7 %2 b/w \u00b7 perplexity %3")
+                       .arg(s.level)
+                       .arg(s.averageBits, 0, 'f', 2)
+                       .arg(s.perplexity, 0, 'f', 3);
+    if (s.seconds > 0) text += QStringLiteral(" (re-scored %1 tokens in %2 ms)")
+                                   .arg(s.scoredTokens + 1)
+                                   .arg(s.seconds * 1000, 0, 'f', 1);
+    levelStatus_->setText(text);
+    levelStatus_->setToolTip(QStringLiteral("Perplexity: exp of the mean negative log-likelihood of "
+                                            "the %1 scored tokens at this level")
+                                 .arg(s.scoredTokens));
+    if (const int row = chips_->selectedToken(); row >= 0) onTokenSelected(row);
 }
 
 void MainWindow::onTokenSelected(int row) {

@@ -29,6 +29,7 @@ class ModelDocument;
 class TokenChipView;
 struct RunRequest;
 struct RunSummary;
+struct ScoreSummary;
 struct TensorStatistics;
 
 class MainWindow final : public QMainWindow {
@@ -55,6 +56,8 @@ public:
     QPlainTextEdit* promptEdit() const { return prompt_; }
     QSpinBox* maxTokensSpin() const { return maxTokens_; }
     QDoubleSpinBox* temperatureSpin() const { return temperature_; }
+    // Level, achieved bits and perplexity of the text shown (sliced models).
+    QLabel* levelStatus() const { return levelStatus_; }
     QStringList recentFiles() const;
 
 signals:
@@ -83,6 +86,7 @@ private:
     void onLoaded(const QString& path, double seconds);
     void onRunFinished(const RunSummary& s);
     void onTokenSelected(int row);
+    void showScore(const ScoreSummary& s);
     void showStatistics(const TensorStatistics& s);
     void refreshMeasureItems();
     RunRequest currentRequest() const;
@@ -119,6 +123,7 @@ private:
     LayerHeatmap* heatmap_ = nullptr;
     QLabel* modelStatus_ = nullptr;
     QLabel* runStatus_ = nullptr;
+    QLabel* levelStatus_ = nullptr;
     QPointer<QProgressDialog> progress_;
 };
 

@@ -2,14 +2,21 @@
 
 #include "ModelTreeModel.h"
 #include "PrecisionSource.h"
+#include "SlicedPrecisionSource.h"
 #include "TokenListModel.h"
 
 #include "model/Model.h"
+#include "quant/SlicedModel.h"
 
 #include <QFileInfo>
 #include <QLocale>
 
 namespace mobi {
+
+namespace {
+// Long enough to skip the intermediate steps of a drag, short enough to feel live.
+constexpr int kRescoreDelayMs = 150;
+} // namespace
 
 ModelDocument::ModelDocument(QObject* parent)
     : Document(parent), tree_(new ModelTreeModel(this)), tokens_(new TokenListModel(this)),
@@ -19,6 +26,11 @@ ModelDocument::ModelDocument(QObject* parent)
     qRegisterMetaType<TensorStatistics>();
     qRegisterMetaType<RunRequest>();
     qRegisterMetaType<RunSummary>();
+    qRegisterMetaType<ScoreRequest>();
+    qRegisterMetaType<ScoreSummary>();
+    debounce_.setSingleShot(true);
+    debounce_.setInterval(kRescoreDelayMs);
+    connect(&debounce_, &QTimer::timeout, this, &ModelDocument::rescore);
     tokens_->setPrecisionSource(source_.get());
     thread_.setObjectName(QStringLiteral("mobiscope engine"));
     worker_ = new EngineWorker(&jobs_);
@@ -35,6 +47,16 @@ ModelDocument::ModelDocument(QObject* parent)
         path_ = QString::fromStdString(model_->path);
         tokens_->clear();
         tokens_->setVocabSize(model_->config.vocabSize);
+        score_ = ScoreSummary{};
+        debounce_.stop();
+        // The views hold the old source: swap it in the token model first, the
+        // window re-binds the slider on `loaded`.
+        std::unique_ptr<PrecisionSource> source;
+        if (model_->sliced) source = SlicedPrecisionSource::fromModel(*model_->sliced);
+        else source = std::make_unique<FullPrecisionSource>();
+        tokens_->setPrecisionSource(source.get());
+        source_ = std::move(source);
+        level_ = source_->level();
         tree_->setRoot(ModelTreeModel::buildTree(*model_));
         emit loaded(path_, seconds);
         emit busyChanged();
@@ -59,8 +81,11 @@ ModelDocument::ModelDocument(QObject* parent)
         if (job != jobs_.current(JobKind::Run)) return;
         running_ = false;
         summary_ = s;
+        scoreFromRun();
         emit runFinished(s);
         emit busyChanged();
+        // The slider moved during the run: show the text at the level now chosen.
+        if (level_ != runLevel_) rescore();
     });
     connect(worker_, &EngineWorker::runFailed, this, [this](quint64 job, const QString& message) {
         if (job != jobs_.current(JobKind::Run)) return;
@@ -70,6 +95,19 @@ ModelDocument::ModelDocument(QObject* parent)
     });
     connect(worker_, &EngineWorker::statsReady, this, [this](quint64 job, const TensorStatistics& s) {
         if (jobs_.isCurrent(JobKind::Stats, job)) emit tensorStatsReady(s);
+    });
+    connect(worker_, &EngineWorker::scored, this,
+            [this](quint64 job, const TokenRecords& t, const ScoreSummary& s) {
+                if (!jobs_.isCurrent(JobKind::Score, job)) return;
+                scoring_ = false;
+                if (!tokens_->updateRecords(t)) return; // the text changed meanwhile
+                score_ = s;
+                emit scoreFinished(s);
+            });
+    connect(worker_, &EngineWorker::scoreFailed, this, [this](quint64 job, const QString& message) {
+        if (!jobs_.isCurrent(JobKind::Score, job)) return;
+        scoring_ = false;
+        emit scoreFailed(message);
     });
     thread_.start();
 }
@@ -104,6 +142,9 @@ void ModelDocument::open(const QString& path) {
     // A new model supersedes whatever ran on the old one.
     jobs_.cancel(JobKind::Run);
     jobs_.cancel(JobKind::Stats);
+    jobs_.cancel(JobKind::Score);
+    scoring_ = false;
+    debounce_.stop();
     if (running_) {
         running_ = false;
         summary_.stopReason = QStringLiteral("stopped");
@@ -124,13 +165,21 @@ void ModelDocument::cancelLoad() {
 
 void ModelDocument::run(const RunRequest& request) {
     if (!model_ || loading_) return;
+    // A run replaces the text a pending re-score would have scored.
+    debounce_.stop();
+    jobs_.cancel(JobKind::Score);
+    scoring_ = false;
     const quint64 job = jobs_.start(JobKind::Run);
     running_ = true;
     summary_ = RunSummary{};
+    score_ = ScoreSummary{};
+    RunRequest req = request;
+    if (level_ > 0) req.level = level_;
+    runLevel_ = req.level;
     tokens_->clear();
     emit runStarted();
     emit busyChanged();
-    post([w = worker_, job, request] { w->run(job, request); });
+    post([w = worker_, job, req] { w->run(job, req); });
 }
 
 void ModelDocument::stop() {
@@ -141,6 +190,38 @@ void ModelDocument::requestTensorStats(const QString& key) {
     if (!model_ || key.isEmpty()) return;
     const quint64 job = jobs_.start(JobKind::Stats);
     post([w = worker_, job, key] { w->tensorStats(job, key); });
+}
+
+} // namespace mobi
+
+namespace mobi {
+
+void ModelDocument::requestLevel(int level) {
+    if (!source_->hasLevels()) return;
+    source_->setLevel(level);
+    level_ = source_->level();
+    debounce_.start();
+}
+
+void ModelDocument::rescore() {
+    debounce_.stop();
+    if (!model_ || loading_ || !source_->hasLevels() || tokens_->rowCount() == 0) return;
+    // A running generation finishes at its level; runFinished re-scores after it.
+    if (running_) return;
+    if (score_.level == level_ && !scoring_) return;
+    const quint64 job = jobs_.start(JobKind::Score);
+    scoring_ = true;
+    emit scoreStarted(level_);
+    post([w = worker_, job, req = ScoreRequest{tokens_->records(), level_}] { w->score(job, req); });
+}
+
+void ModelDocument::scoreFromRun() {
+    score_ = ScoreSummary{};
+    if (!source_->hasLevels()) return;
+    const TokenRecords& recs = tokens_->records();
+    score_.level = runLevel_ > 0 ? runLevel_ : level_;
+    score_.averageBits = source_->bitsForLevel(score_.level);
+    score_.perplexity = perplexityOf(recs, &score_.scoredTokens);
 }
 
 } // namespace mobi

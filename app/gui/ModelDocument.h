@@ -8,6 +8,7 @@
 #include "RunRequest.h"
 
 #include <QThread>
+#include <QTimer>
 
 #include <memory>
 
@@ -34,6 +35,11 @@ public:
     TokenListModel* tokens() const { return tokens_; }
     PrecisionSource* precisionSource() const { return source_.get(); }
     const RunSummary& lastSummary() const { return summary_; }
+    // Level, bits and perplexity of the text as shown (after a run or a re-score).
+    const ScoreSummary& lastScore() const { return score_; }
+    bool isScoring() const { return scoring_; }
+    // Uniform level the next run or re-score uses (0 for a dense model).
+    int level() const { return level_; }
     QString describeModel() const;
 
 public slots:
@@ -42,6 +48,9 @@ public slots:
     void run(const mobi::RunRequest& request);
     void stop();
     void requestTensorStats(const QString& key);
+    // The slider moved: after a short quiet period the current text is
+    // re-scored at `level` in the background (a newer request cancels older ones).
+    void requestLevel(int level);
 
 signals:
     void loadStarted(const QString& path);
@@ -53,11 +62,17 @@ signals:
     void runFinished(const mobi::RunSummary& summary);
     void runFailed(const QString& message);
     void tensorStatsReady(const mobi::TensorStatistics& stats);
+    void scoreStarted(int level);
+    void scoreFinished(const mobi::ScoreSummary& summary);
+    void scoreFailed(const QString& message);
     void busyChanged();
 
 private:
     // Queued calls into the worker thread.
     void post(std::function<void()> call);
+    void rescore();
+    // The score of a finished run's own records (no extra forward).
+    void scoreFromRun();
 
     JobTracker jobs_;
     QThread thread_;
@@ -68,6 +83,11 @@ private:
     TokenListModel* tokens_;
     std::unique_ptr<PrecisionSource> source_;
     RunSummary summary_;
+    ScoreSummary score_;
+    QTimer debounce_;
+    int level_ = 0;
+    int runLevel_ = 0;
+    bool scoring_ = false;
     bool loading_ = false;
     bool running_ = false;
     bool shutDown_ = false;

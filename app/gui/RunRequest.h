@@ -1,9 +1,12 @@
 // What a run asks the worker for, and what it reports at the end (plain values across threads).
 #pragma once
 
+#include "TokenRecord.h"
+
 #include <QMetaType>
 #include <QString>
 
+#include <cmath>
 #include <cstdint>
 
 namespace mobi {
@@ -15,7 +18,33 @@ struct RunRequest {
     int topK = 0;
     float topP = 0.95f;
     uint64_t seed = 42;
+    int level = 0; // uniform MoBiSlice level of a sliced model; 0 = keep the current one
 };
+
+// Teacher-forced re-scoring of a run's tokens at another uniform level.
+struct ScoreRequest {
+    TokenRecords tokens; // the run's records (ids, pieces, prompt flags are kept)
+    int level = 0;
+};
+
+// What a level change achieved over the current text.
+struct ScoreSummary {
+    int level = 0;
+    double averageBits = NAN; // effective bits per sliced weight, averaged over the tokens
+    double perplexity = NAN;  // exp of the mean NLL over the scored tokens (all but the first)
+    int scoredTokens = 0;
+    double seconds = 0; // 0 when taken from a run rather than a re-score
+};
+
+// exp(mean -log p) over the tokens that have a log-probability.
+inline double perplexityOf(const TokenRecords& tokens, int* scored = nullptr) {
+    double nll = 0;
+    int n = 0;
+    for (const TokenRecord& r : tokens)
+        if (std::isfinite(r.logprob)) nll -= r.logprob, ++n;
+    if (scored) *scored = n;
+    return n > 0 ? std::exp(nll / n) : NAN;
+}
 
 struct RunSummary {
     int promptTokens = 0;
@@ -32,3 +61,5 @@ struct RunSummary {
 
 Q_DECLARE_METATYPE(mobi::RunRequest)
 Q_DECLARE_METATYPE(mobi::RunSummary)
+Q_DECLARE_METATYPE(mobi::ScoreRequest)
+Q_DECLARE_METATYPE(mobi::ScoreSummary)

@@ -15,6 +15,8 @@ struct StartupOptions {
     int selectToken = -1;    // token to select when the run ends
     QString tensor;          // tensor key to select in the inspector
     QString measure;         // token measure key (logprob, entropy, ...)
+    QString layerMeasure;    // layer measure key (change, rms, level)
+    int level = 0;           // uniform level of a sliced model (0: the top level)
 };
 
 } // namespace mobi

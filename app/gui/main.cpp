@@ -31,9 +31,15 @@ int main(int argc, char** argv) {
                                     QStringLiteral("key"));
     const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light or dark."), QStringLiteral("name"));
     const QCommandLineOption measure(QStringLiteral("measure"),
-                                     QStringLiteral("Colour tokens by: logprob or entropy."),
+                                     QStringLiteral("Colour tokens by: logprob, entropy or bits."),
                                      QStringLiteral("name"));
-    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme, measure});
+    const QCommandLineOption level(QStringLiteral("level"),
+                                   QStringLiteral("Uniform precision level of a sliced model (1..K)."),
+                                   QStringLiteral("k"));
+    const QCommandLineOption layers(QStringLiteral("layer-measure"),
+                                    QStringLiteral("Colour layers by: change, rms or level."),
+                                    QStringLiteral("name"));
+    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme, measure, level, layers});
     parser.process(app);
 
     mobi::MainWindow w;
@@ -47,6 +53,8 @@ int main(int argc, char** argv) {
     if (parser.isSet(select)) o.selectToken = parser.value(select).toInt();
     if (parser.isSet(tensor)) o.tensor = parser.value(tensor);
     if (parser.isSet(measure)) o.measure = parser.value(measure);
+    if (parser.isSet(level)) o.level = parser.value(level).toInt();
+    if (parser.isSet(layers)) o.layerMeasure = parser.value(layers);
     w.show();
     w.applyStartupOptions(o);
     return app.exec();

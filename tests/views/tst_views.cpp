@@ -8,6 +8,7 @@
 #include "ModelTensors.h"
 #include "ModelTreeModel.h"
 #include "PrecisionSource.h"
+#include "SlicedPrecisionSource.h"
 #include "TensorStatistics.h"
 #include "TokenChipView.h"
 #include "TokenListModel.h"
@@ -16,6 +17,7 @@
 #include "io/ModelLoader.h"
 
 #include <QAbstractItemModelTester>
+#include <QLabel>
 #include <QSlider>
 #include <QtTest>
 
@@ -217,9 +219,76 @@ private slots:
         QVERIFY(!slider.isEnabled());
         slider.setSource(&src);
         QVERIFY(!slider.isEnabled());
-        QCOMPARE(slider.toolTip(), QStringLiteral("needs a sliced model (coming with MoBiSlice)"));
+        QCOMPARE(slider.toolTip(), src.unavailableReason());
+        QVERIFY(src.unavailableReason().contains(QStringLiteral("sliced model")));
+        QVERIFY(!slider.stepsLevels());
+        QCOMPARE(slider.level(), 0);
         QVERIFY(!tokenMeasureAvailable(TokenMeasure::LevelBits, &src));
         QVERIFY(tokenMeasureAvailable(TokenMeasure::Entropy, &src));
+    }
+
+    void budgetSliderStepsSlicedLevels() {
+        SlicedPrecisionSource src({2, 3, 4, 5}, {2.25, 3.5, 4.47, 5.5});
+        QCOMPARE(src.levelCount(), 4);
+        QCOMPARE(src.level(), 4); // starts at the top
+        QCOMPARE(src.levelLabel(3), QStringLiteral("level 3 \u00b7 4 bits (4.47 b/w)"));
+        src.setBudget(4.0); // highest level within 4 b/w
+        QCOMPARE(src.level(), 2);
+        src.setBudget(1.0);
+        QCOMPARE(src.level(), 1);
+        src.setLevel(9);
+        QCOMPARE(src.level(), 4);
+
+        BudgetSlider slider;
+        slider.setSource(&src);
+        QVERIFY(slider.isEnabled());
+        QVERIFY(slider.stepsLevels());
+        QCOMPARE(slider.slider()->minimum(), 1);
+        QCOMPARE(slider.slider()->maximum(), 4);
+        QCOMPARE(slider.level(), 4);
+        QSignalSpy levels(&slider, &BudgetSlider::levelChanged);
+        QSignalSpy bits(&slider, &BudgetSlider::budgetChanged);
+        slider.setLevel(2);
+        QCOMPARE(levels.count(), 1);
+        QCOMPARE(levels.first().first().toInt(), 2);
+        QCOMPARE(bits.first().first().toDouble(), 3.5);
+        QCOMPARE(src.level(), 2);
+        QCOMPARE(slider.budget(), 3.5);
+        QVERIFY(slider.findChildren<QLabel*>().last()->text().startsWith(QStringLiteral("level 2")));
+
+        // Chips coloured by bits: the average of the per-layer levels' bits, on the levels' range.
+        QVERIFY(tokenMeasureAvailable(TokenMeasure::LevelBits, &src));
+        TokenRecord r;
+        QVERIFY(std::isnan(tokenMeasureValue(TokenMeasure::LevelBits, r, &src)));
+        r.layerLevel = {1, 4};
+        QCOMPARE(tokenMeasureValue(TokenMeasure::LevelBits, r, &src), (2.25 + 5.5) / 2);
+        const MeasureRange range = tokenMeasureRange(TokenMeasure::LevelBits, 512, &src);
+        QCOMPARE(range.lo, 2.25);
+        QCOMPARE(range.hi, 5.5);
+
+        // The heatmap shows levels on the fixed 1..K scale, even when they are uniform.
+        TokenListModel model;
+        model.setPrecisionSource(&src);
+        TokenRecords recs(3);
+        for (int i = 0; i < 3; ++i) {
+            recs[i].id = i;
+            recs[i].layerRms = {1, 1};
+            recs[i].layerLevel = {2, 2};
+        }
+        model.append(recs);
+        LayerHeatmap map;
+        map.setModel(&model);
+        map.setMeasure(LayerMeasure::Level);
+        QCOMPARE(map.image().pixel(0, 0), rampColor(ColorRamp::Viridis, 1.0 / 3));
+        QCOMPARE(map.rangeLo(), 1.0);
+        QCOMPARE(map.rangeHi(), 4.0);
+        // A re-score keeps the rows and updates the views.
+        for (TokenRecord& t : recs) t.layerLevel = {4, 4};
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QVERIFY(model.updateRecords(recs));
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(map.image().pixel(2, 1), rampColor(ColorRamp::Viridis, 1.0));
+        QVERIFY(!model.updateRecords(TokenRecords(2)));
     }
 };
 
