@@ -1,5 +1,7 @@
 #include "LayerBarChart.h"
 
+#include "PrecisionSource.h"
+
 #include "ColorScale.h"
 #include "TokenListModel.h"
 
@@ -89,6 +91,10 @@ void LayerBarChart::paintEvent(QPaintEvent*) {
     for (double x : v) if (std::isfinite(x)) hi = std::max(hi, x);
     for (double x : mean) if (std::isfinite(x)) hi = std::max(hi, x);
     if (hi <= 0) hi = 1;
+    // Levels on the source's full 0..K axis, so that level 1 reads as low.
+    if (const PrecisionSource* src = model_->precisionSource();
+        measure_ == LayerMeasure::Level && src && src->levelCount() > 0)
+        hi = src->levelCount();
     const TokenRecord* rec = model_->record(selected_);
     p.setPen(pal.color(QPalette::Text));
     p.drawText(QRectF(4, 2, width() - 8, fh + 4), Qt::AlignLeft | Qt::AlignVCenter,

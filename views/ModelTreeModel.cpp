@@ -2,6 +2,8 @@
 
 #include "ModelTensors.h"
 
+#include "quant/SlicedModel.h"
+
 #include <QLocale>
 
 #include <algorithm>
@@ -60,6 +62,33 @@ std::unique_ptr<ModelTreeNode> ModelTreeModel::buildTree(const Model& model) {
             parent = blocks[t.layer];
         }
         parent->add(std::move(leaf));
+    }
+    // A sliced file stores the block linears only as slices: list them too,
+    // so the tree still accounts for every parameter.
+    if (model.sliced) {
+        static const char* const labels[] = {"wq", "wk", "wv", "wo", "w1 (gate)", "w3 (up)", "w2 (down)"};
+        const SliceConfig& cfg = model.sliced->config;
+        const QString dtype = QStringLiteral("sliced %1").arg(QString::fromStdString(cfg.sliceBitsString()));
+        for (size_t l = 0; l < model.sliced->layers.size() && l < blocks.size(); ++l) {
+            const auto mats = model.sliced->layers[l].all();
+            for (size_t i = 0; i < mats.size(); ++i) {
+                const SlicedMatrix& m = *mats[i];
+                if (m.rows() == 0) continue;
+                if (!blockGroup) blockGroup = root->add(group(QStringLiteral("blocks")));
+                if (!blocks[l]) blocks[l] = blockGroup->add(group(QStringLiteral("block %1").arg(l)));
+                const QString label = QString::fromLatin1(labels[i]);
+                const auto& siblings = blocks[l]->children;
+                if (std::any_of(siblings.begin(), siblings.end(),
+                                [&](const auto& c) { return c->name == label; }))
+                    continue; // the dense tensor is there as well
+                auto leaf = std::make_unique<ModelTreeNode>();
+                leaf->name = label;
+                leaf->shape = QStringLiteral("[%1, %2]").arg(m.rows()).arg(m.cols());
+                leaf->dtype = dtype;
+                leaf->parameters = m.rows() * m.cols();
+                blocks[l]->add(std::move(leaf));
+            }
+        }
     }
     // Parameter counts of groups are the sums of their leaves.
     const auto sum = [](auto&& self, ModelTreeNode* n) -> qint64 {

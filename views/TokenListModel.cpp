@@ -2,6 +2,7 @@
 
 #include "PrecisionSource.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace mobi {
@@ -63,10 +64,16 @@ QString TokenListModel::describe(int row) const {
                     .arg(r->prompt ? QStringLiteral(" (prompt)") : QString());
     s += QStringLiteral("log p = %1 &nbsp; (p = %2)<br>entropy = %3 nats<br>")
              .arg(number(r->logprob), number(std::exp(r->logprob), 4), number(r->entropy));
-    if (!r->layerLevel.empty() && source_ && source_->hasLevels())
-        s += QStringLiteral("%1 &nbsp; (%2 b/w over the blocks)<br>")
-                 .arg(source_->levelLabel(r->layerLevel.front()).toHtmlEscaped(),
-                      number(tokenMeasureValue(TokenMeasure::LevelBits, *r, source_), 2));
+    if (!r->layerLevel.empty() && source_ && source_->hasLevels()) {
+        const auto [lo, hi] = std::minmax_element(r->layerLevel.begin(), r->layerLevel.end());
+        if (*lo == *hi)
+            s += source_->levelLabel(*lo).toHtmlEscaped() + QStringLiteral("<br>");
+        else
+            s += QStringLiteral("levels %1\u2013%2, %3 b/w over the blocks<br>")
+                     .arg(*lo)
+                     .arg(*hi)
+                     .arg(number(tokenMeasureValue(TokenMeasure::LevelBits, *r, source_), 2));
+    }
     if (!r->top.empty()) {
         s += QStringLiteral("<table cellspacing=0 cellpadding=1>");
         for (const TokenAlternative& a : r->top)

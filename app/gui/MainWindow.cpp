@@ -338,6 +338,7 @@ void MainWindow::connectDocument() {
     });
     connect(doc_, &ModelDocument::runStarted, this, [this] {
         runStatus_->setText(QStringLiteral("running\u2026"));
+        perplexityByLevel_.clear();
         chips_->setSelectedToken(-1);
         chart_->setSelectedToken(-1);
         heatmap_->setSelectedToken(-1);
@@ -461,6 +462,8 @@ void MainWindow::onRunFinished(const RunSummary& s) {
         startupPending_ = false;
         if (startup_.selectToken >= 0)
             chips_->setSelectedToken(std::min(startup_.selectToken, chips_->chipCount() - 1));
+        // As if the user dragged the slider: the same text re-scored at that level.
+        if (startup_.rescoreLevel > 0) budget_->setLevel(startup_.rescoreLevel);
     }
 }
 
@@ -470,6 +473,12 @@ void MainWindow::showScore(const ScoreSummary& s) {
                        .arg(s.level)
                        .arg(s.averageBits, 0, 'f', 2)
                        .arg(s.perplexity, 0, 'f', 3);
+    perplexityByLevel_[s.level] = s.perplexity;
+    QStringList others;
+    for (auto it = perplexityByLevel_.constBegin(); it != perplexityByLevel_.constEnd(); ++it)
+        if (it.key() != s.level)
+            others << QStringLiteral("level %1: %2").arg(it.key()).arg(it.value(), 0, 'f', 3);
+    if (!others.isEmpty()) text += QStringLiteral(" [%1]").arg(others.join(QStringLiteral(", ")));
     if (s.seconds > 0) text += QStringLiteral(" (re-scored %1 tokens in %2 ms)")
                                    .arg(s.scoredTokens + 1)
                                    .arg(s.seconds * 1000, 0, 'f', 1);

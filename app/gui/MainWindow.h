@@ -6,6 +6,7 @@
 #include "Theme.h"
 
 #include <QMainWindow>
+#include <QMap>
 #include <QPointer>
 #include <QProgressDialog>
 
@@ -124,6 +125,8 @@ private:
     QLabel* modelStatus_ = nullptr;
     QLabel* runStatus_ = nullptr;
     QLabel* levelStatus_ = nullptr;
+    // Perplexity of the current text at each level seen so far, for comparison.
+    QMap<int, double> perplexityByLevel_;
     QPointer<QProgressDialog> progress_;
 };
 

@@ -17,6 +17,7 @@ struct StartupOptions {
     QString measure;         // token measure key (logprob, entropy, ...)
     QString layerMeasure;    // layer measure key (change, rms, level)
     int level = 0;           // uniform level of a sliced model (0: the top level)
+    int rescoreLevel = 0;    // level to move the slider to once the run ends (0: none)
 };
 
 } // namespace mobi

@@ -39,7 +39,11 @@ int main(int argc, char** argv) {
     const QCommandLineOption layers(QStringLiteral("layer-measure"),
                                     QStringLiteral("Colour layers by: change, rms or level."),
                                     QStringLiteral("name"));
-    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme, measure, level, layers});
+    const QCommandLineOption rescore(QStringLiteral("rescore-level"),
+                                     QStringLiteral("After the run, move the budget slider to this level "
+                                                    "(re-scores the same text)."),
+                                     QStringLiteral("k"));
+    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme, measure, level, layers, rescore});
     parser.process(app);
 
     mobi::MainWindow w;
@@ -55,6 +59,7 @@ int main(int argc, char** argv) {
     if (parser.isSet(measure)) o.measure = parser.value(measure);
     if (parser.isSet(level)) o.level = parser.value(level).toInt();
     if (parser.isSet(layers)) o.layerMeasure = parser.value(layers);
+    if (parser.isSet(rescore)) o.rescoreLevel = parser.value(rescore).toInt();
     w.show();
     w.applyStartupOptions(o);
     return app.exec();

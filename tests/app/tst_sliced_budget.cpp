@@ -6,6 +6,7 @@
 #include "BudgetSlider.h"
 #include "MainWindow.h"
 #include "ModelDocument.h"
+#include "ModelTreeModel.h"
 #include "PrecisionSource.h"
 #include "TokenChipView.h"
 #include "TokenListModel.h"
@@ -130,6 +131,19 @@ class TestSlicedBudget : public QObject {
         QCOMPARE(b->level(), K);
         QCOMPARE(w.document()->level(), K);
         QVERIFY(measureEnabled(w, TokenMeasure::LevelBits));
+        // The inspector lists the sliced linears, so it accounts for every parameter.
+        const QAbstractItemModel* tree = w.document()->tree();
+        qint64 treeParams = 0;
+        for (int r = 0; r < tree->rowCount(); ++r)
+            treeParams += tree->index(r, 0).data(ModelTreeModel::ParameterCountRole).toLongLong();
+        QCOMPARE(treeParams, static_cast<qint64>(m.parameterCount()));
+        const QModelIndex wq = tree->match(tree->index(0, 0), Qt::DisplayRole, QStringLiteral("wq"),
+                                           1, Qt::MatchRecursive | Qt::MatchExactly)
+                                   .value(0);
+        QVERIFY(wq.isValid());
+        QCOMPARE(wq.siblingAtColumn(ModelTreeModel::DTypeColumn).data().toString(),
+                 QStringLiteral("sliced %1")
+                     .arg(QString::fromStdString(m.sliced->config.sliceBitsString())));
         const PrecisionSource* src = w.document()->precisionSource();
         QCOMPARE(src->nominalBits(K), m.sliced->config.totalBits());
         QCOMPARE(src->bitsForLevel(1), m.sliced->effectiveBits(1));
