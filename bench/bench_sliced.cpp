@@ -1,17 +1,24 @@
-// Google Benchmark of the MoBiSlice packed GEMV at TinyLlama-1.1B shapes:
-// every level of a nested and a residual 2,1,1,1 slicing against the
-// engine's F16 GEMV on the same matrix in the same run, with GB/s of plane
-// traffic and the speed ratio over F16 as counters.
+// Google Benchmark of the MoBiSlice packed kernels against the engine's F16
+// GEMV in the same run: GEMV at TinyLlama-1.1B shapes (every level of a
+// nested and a residual 2,1,1,1 slicing, 1 and 2 threads) and whole-model
+// decode of a TinyLlama-1.1B-shaped model (F16 vs every level, 2 threads).
+// Speed does not depend on the weight values, so the sliced matrices hold
+// random planes and plausible random fp16 scales/mins (a valid sliced
+// representation) instead of running the slow clipping quantization.
+// Counters: GB/s of weight (plane + scale) traffic, bits per weight, and
+// xF16 = F16 time / this time for the same shape and thread count.
 #include "core/Half.h"
 #include "core/Tensor.h"
 #include "core/ThreadPool.h"
 #include "kernels/Matmul.h"
+#include "model/RandomModel.h"
+#include "model/Transformer.h"
 #include "quant/SlicedKernels.h"
 #include "quant/SlicedMatrix.h"
+#include "quant/SlicedModel.h"
 
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <random>
@@ -22,23 +29,72 @@ using namespace mobi;
 
 namespace {
 
+ThreadPool& pool(int threads) {
+    static std::map<int, std::unique_ptr<ThreadPool>> pools;
+    auto& p = pools[threads];
+    if (!p) p = std::make_unique<ThreadPool>(threads);
+    return *p;
+}
+
+SliceConfig sliceConfig(SliceMode mode) {
+    SliceConfig cfg; // 2,1,1,1, group 128
+    cfg.mode = mode;
+    return cfg;
+}
+
+Tensor randomBytes(const std::string& name, size_t n, std::mt19937_64& rng) {
+    std::vector<uint8_t> b(n);
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        const uint64_t v = rng();
+        for (int k = 0; k < 8; ++k)
+            b[i + k] = static_cast<uint8_t>(v >> (8 * k));
+    }
+    return Tensor::fromBytes(name, DType::U8, {static_cast<int64_t>(n)}, std::move(b));
+}
+
+Tensor randomHalves(const std::string& name, size_t n, float lo, float hi, std::mt19937_64& rng) {
+    std::uniform_real_distribution<float> U(lo, hi);
+    std::vector<uint8_t> b(2 * n);
+    for (size_t i = 0; i < n; ++i) {
+        const uint16_t h = f32ToF16(U(rng));
+        b[2 * i] = static_cast<uint8_t>(h & 0xff);
+        b[2 * i + 1] = static_cast<uint8_t>(h >> 8);
+    }
+    return Tensor::fromBytes(name, DType::U8, {static_cast<int64_t>(2 * n)}, std::move(b));
+}
+
+// Random planes (padding bits cleared) and scales/mins of the size a 2,1,1,1
+// slicing of N(0, 0.02) weights has.
+SlicedMatrix randomSliced(int64_t rows, int64_t cols, const SliceConfig& cfg,
+                          const std::string& name, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    const int64_t wpr = (cols + 63) / 64, gpr = (cols + cfg.groupSize - 1) / cfg.groupSize;
+    std::vector<Tensor> planes, scales, mins;
+    for (int p = 0; p < cfg.totalBits(); ++p) {
+        Tensor t = randomBytes(name, static_cast<size_t>(rows * wpr * 8), rng);
+        if (cols % 64 != 0) {
+            auto* w = static_cast<uint64_t*>(const_cast<void*>(t.data));
+            for (int64_t r = 0; r < rows; ++r)
+                w[r * wpr + wpr - 1] &= (uint64_t(1) << (cols % 64)) - 1;
+        }
+        planes.push_back(std::move(t));
+    }
+    const int nScaled = cfg.mode == SliceMode::Nested ? 1 : cfg.levels();
+    for (int s = 0; s < nScaled; ++s) {
+        const float shrink = static_cast<float>(1 << (cfg.bitsForLevel(s + 1) - cfg.sliceBits[0]));
+        scales.push_back(randomHalves(name, static_cast<size_t>(rows * gpr), 0.015f / shrink,
+                                      0.03f / shrink, rng));
+        mins.push_back(randomHalves(name, static_cast<size_t>(rows * gpr), -0.06f / shrink,
+                                    -0.03f / shrink, rng));
+    }
+    return SlicedMatrix::fromTensors(cfg, rows, cols, planes, scales, mins, name);
+}
+
 struct Case {
-    int64_t rows, cols;
-    std::vector<float> w;
     Tensor f16;
     std::map<SliceMode, SlicedMatrix> sliced;
     std::vector<float> x;
 };
-
-int benchThreads() {
-    const char* e = std::getenv("MOBI_BENCH_THREADS");
-    return e ? std::atoi(e) : 2;
-}
-
-ThreadPool& pool() {
-    static ThreadPool p(benchThreads());
-    return p;
-}
 
 Case& getCase(int64_t rows, int64_t cols) {
     static std::map<std::pair<int64_t, int64_t>, std::unique_ptr<Case>> cache;
@@ -46,26 +102,17 @@ Case& getCase(int64_t rows, int64_t cols) {
     if (slot) return *slot;
     slot = std::make_unique<Case>();
     Case& c = *slot;
-    c.rows = rows;
-    c.cols = cols;
-    std::mt19937 rng(static_cast<uint32_t>(rows * 31 + cols));
+    std::mt19937_64 rng(static_cast<uint64_t>(rows * 31 + cols));
     std::normal_distribution<float> N(0.0f, 0.02f);
-    c.w.resize(static_cast<size_t>(rows * cols));
-    for (auto& v : c.w)
-        v = N(rng);
-    std::vector<uint8_t> bytes(c.w.size() * 2);
-    for (size_t i = 0; i < c.w.size(); ++i) {
-        const uint16_t h = f32ToF16(c.w[i]);
-        bytes[2 * i] = static_cast<uint8_t>(h & 0xff);
-        bytes[2 * i + 1] = static_cast<uint8_t>(h >> 8);
+    std::vector<uint8_t> bytes(static_cast<size_t>(rows * cols) * 2);
+    for (size_t i = 0; i < bytes.size(); i += 2) {
+        const uint16_t h = f32ToF16(N(rng));
+        bytes[i] = static_cast<uint8_t>(h & 0xff);
+        bytes[i + 1] = static_cast<uint8_t>(h >> 8);
     }
     c.f16 = Tensor::fromBytes("w", DType::F16, {rows, cols}, std::move(bytes));
-    for (SliceMode mode : {SliceMode::Nested, SliceMode::Residual}) {
-        SliceConfig cfg;
-        cfg.mode = mode;
-        c.sliced.emplace(
-            mode, SlicedMatrix::quantize(c.w.data(), rows, cols, cfg, "w", nullptr, &pool()));
-    }
+    for (SliceMode mode : {SliceMode::Nested, SliceMode::Residual})
+        c.sliced.emplace(mode, randomSliced(rows, cols, sliceConfig(mode), "w", rng()));
     std::normal_distribution<float> X(0.0f, 1.0f);
     c.x.resize(static_cast<size_t>(cols));
     for (auto& v : c.x)
@@ -73,89 +120,183 @@ Case& getCase(int64_t rows, int64_t cols) {
     return c;
 }
 
-std::map<std::pair<int64_t, int64_t>, double>& f16Seconds() {
-    static std::map<std::pair<int64_t, int64_t>, double> m;
-    return m;
-}
-
-void BM_F16Gemv(benchmark::State& st, int64_t rows, int64_t cols) {
+void BM_F16Gemv(benchmark::State& st, int64_t rows, int64_t cols, int threads) {
     Case& c = getCase(rows, cols);
     const WeightView v = weightView(c.f16);
     std::vector<float> y(static_cast<size_t>(rows));
     const KernelIsa isa = bestKernelIsa();
     for (auto _ : st) {
-        matmul(pool(), v, c.x.data(), 1, y.data(), isa);
+        matmul(pool(threads), v, c.x.data(), 1, y.data(), isa);
         benchmark::DoNotOptimize(y.data());
     }
-    const double sec = st.iterations() > 0 ? 0.0 : 0.0;
-    (void)sec;
     st.counters["GB/s"] = benchmark::Counter(static_cast<double>(c.f16.nbytes),
                                              benchmark::Counter::kIsIterationInvariantRate);
     st.counters["bits"] = 16;
-    st.SetLabel(std::string(kernelIsaName(isa)) + " threads=" + std::to_string(pool().size()));
+    st.SetLabel(kernelIsaName(isa));
 }
 
-void BM_SlicedGemv(benchmark::State& st, int64_t rows, int64_t cols, SliceMode mode, int level,
-                   KernelIsa isa) {
+void BM_SlicedGemv(benchmark::State& st, int64_t rows, int64_t cols, int threads, SliceMode mode,
+                   int level, KernelIsa isa) {
     Case& c = getCase(rows, cols);
     const SlicedMatrix& m = c.sliced.at(mode);
     std::vector<float> y(static_cast<size_t>(rows));
     for (auto _ : st) {
-        slicedMatmul(pool(), m, level, c.x.data(), 1, y.data(), isa);
+        slicedMatmul(pool(threads), m, level, c.x.data(), 1, y.data(), isa);
         benchmark::DoNotOptimize(y.data());
     }
     st.counters["GB/s"] = benchmark::Counter(static_cast<double>(m.levelBytes(level)),
                                              benchmark::Counter::kIsIterationInvariantRate);
     st.counters["bits"] = m.effectiveBits(level);
-    st.SetLabel(std::string(kernelIsaName(isa)) + " threads=" + std::to_string(pool().size()));
+    st.SetLabel(kernelIsaName(isa));
 }
 
-// Reports each sliced run's speed over the F16 run of the same shape.
+// TinyLlama-1.1B-shaped F16 random model and the same model with random
+// nested 2,1,1,1 slices of every block linear.
+struct Models {
+    Model f16, sliced;
+};
+
+Models& models() {
+    static std::unique_ptr<Models> m;
+    if (m) return *m;
+    m = std::make_unique<Models>();
+    const ModelShape& shape = findModelShape("tinyllama-1.1b");
+    m->f16 = makeRandomModel(shape, nullptr, 1, DType::F16, 2);
+    m->sliced = m->f16;
+    auto sm = std::make_shared<SlicedModel>();
+    sm->config = sliceConfig(SliceMode::Nested);
+    uint64_t seed = 7;
+    for (const LayerWeights& L : m->f16.weights.layers) {
+        SlicedLayer S;
+        auto mk = [&](const Tensor& t) {
+            return randomSliced(t.rows(), t.cols(), sm->config, t.name, seed++);
+        };
+        S.wq = mk(L.wq);
+        S.wk = mk(L.wk);
+        S.wv = mk(L.wv);
+        S.wo = mk(L.wo);
+        S.wGate = mk(L.wGate);
+        S.wUp = mk(L.wUp);
+        S.wDown = mk(L.wDown);
+        sm->layers.push_back(std::move(S));
+    }
+    m->sliced.sliced = sm;
+    return *m;
+}
+
+constexpr int kDecodeContext = 128;
+
+// One decoded token per iteration; positions wrap within kDecodeContext so
+// the attention cost stays that of a short context.
+void runDecode(benchmark::State& st, Transformer& t) {
+    int pos = 0, tok = 1;
+    for (auto _ : st) {
+        const std::vector<float>& logits = t.forward(&tok, 1, pos);
+        benchmark::DoNotOptimize(logits.data());
+        tok = (tok * 7 + 3) % 32000;
+        pos = (pos + 1) % kDecodeContext;
+    }
+    st.counters["tok/s"] =
+        benchmark::Counter(static_cast<double>(st.iterations()), benchmark::Counter::kIsRate);
+}
+
+void BM_DecodeF16(benchmark::State& st, int threads) {
+    const Model& m = models().f16;
+    Transformer t(m, threads, kDecodeContext);
+    runDecode(st, t);
+    uint64_t bytes = 0;
+    for (const LayerWeights& L : m.weights.layers)
+        for (const Tensor* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown})
+            bytes += w->nbytes;
+    st.counters["GB/s"] = benchmark::Counter(static_cast<double>(bytes),
+                                             benchmark::Counter::kIsIterationInvariantRate);
+    st.counters["bits"] = 16;
+}
+
+void BM_DecodeSliced(benchmark::State& st, int threads, int level) {
+    const Model& m = models().sliced;
+    Transformer t(m, threads, kDecodeContext);
+    t.setLevel(level);
+    runDecode(st, t);
+    st.counters["GB/s"] = benchmark::Counter(static_cast<double>(m.sliced->levelBytes(level)),
+                                             benchmark::Counter::kIsIterationInvariantRate);
+    st.counters["bits"] = m.sliced->effectiveBits(level);
+}
+
+// Names are "<kind>/<key>[/...]"; the F16 run of a key is its reference.
+std::map<std::string, double>& f16Times() {
+    static std::map<std::string, double> m;
+    return m;
+}
+
+std::string keyOf(const std::string& name) {
+    const size_t a = name.find('/');
+    if (a == std::string::npos) return "";
+    const size_t b = name.find('/', a + 1);
+    const size_t c = b == std::string::npos ? b : name.find('/', b + 1);
+    return name.substr(a + 1, c == std::string::npos ? std::string::npos : c - a - 1);
+}
+
 class RatioReporter : public benchmark::ConsoleReporter {
   public:
     void ReportRuns(const std::vector<Run>& runs) override {
         std::vector<Run> out = runs;
         for (Run& r : out) {
             const std::string name = r.benchmark_name();
+            const std::string key = keyOf(name);
             const double t = r.GetAdjustedRealTime();
-            for (auto& [shape, f16t] : f16Seconds()) {
-                const std::string tag =
-                    "/" + std::to_string(shape.first) + "x" + std::to_string(shape.second);
-                if (name.find(tag) == std::string::npos) continue;
-                if (name.rfind("F16Gemv", 0) == 0)
-                    f16t = t;
-                else if (f16t > 0)
-                    r.counters["xF16"] = f16t / t;
-            }
+            if (name.rfind("F16", 0) == 0 || name.rfind("DecodeF16", 0) == 0)
+                f16Times()[key] = t;
+            else if (auto it = f16Times().find(key); it != f16Times().end() && t > 0)
+                r.counters["xF16"] = it->second / t;
         }
         ConsoleReporter::ReportRuns(out);
     }
 };
+
+std::string bitsName(int level) {
+    return "level" + std::to_string(level) + "(" + std::to_string(level + 1) + "bit)";
+}
 
 } // namespace
 
 int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     const std::pair<int64_t, int64_t> shapes[] = {{2048, 2048}, {5632, 2048}};
-    for (auto [rows, cols] : shapes) {
-        f16Seconds()[{rows, cols}] = 0.0;
-        const std::string tag = "/" + std::to_string(rows) + "x" + std::to_string(cols);
-        benchmark::RegisterBenchmark(("F16Gemv" + tag).c_str(), BM_F16Gemv, rows, cols)
-            ->Unit(benchmark::kMicrosecond)
-            ->UseRealTime();
-        for (SliceMode mode : {SliceMode::Nested, SliceMode::Residual})
-            for (KernelIsa isa : availableKernelIsas()) {
-                if (isa == KernelIsa::Scalar) continue;
-                for (int k = 1; k <= 4; ++k)
-                    benchmark::RegisterBenchmark(
-                        ("Sliced" + tag + "/" + sliceModeName(mode) + "/" + kernelIsaName(isa) +
-                         "/level" + std::to_string(k) + "(" + std::to_string(k + 1) + "bit)")
-                            .c_str(),
-                        BM_SlicedGemv, rows, cols, mode, k, isa)
-                        ->Unit(benchmark::kMicrosecond)
-                        ->UseRealTime();
-            }
-    }
+    for (int threads : {1, 2})
+        for (auto [rows, cols] : shapes) {
+            const std::string key =
+                std::to_string(rows) + "x" + std::to_string(cols) + "/t" + std::to_string(threads);
+            benchmark::RegisterBenchmark(("F16Gemv/" + key).c_str(), BM_F16Gemv, rows, cols,
+                                         threads)
+                ->Unit(benchmark::kMicrosecond)
+                ->UseRealTime();
+            for (SliceMode mode : {SliceMode::Nested, SliceMode::Residual})
+                for (KernelIsa isa : availableKernelIsas()) {
+                    if (isa == KernelIsa::Scalar) continue;
+                    if (isa != bestKernelIsa() && mode != SliceMode::Nested) continue;
+                    for (int k = 1; k <= 4; ++k)
+                        benchmark::RegisterBenchmark(
+                            ("SlicedGemv/" + key + "/" + sliceModeName(mode) + "/" +
+                             kernelIsaName(isa) + "/" + bitsName(k))
+                                .c_str(),
+                            BM_SlicedGemv, rows, cols, threads, mode, k, isa)
+                            ->Unit(benchmark::kMicrosecond)
+                            ->UseRealTime();
+                }
+        }
+    const int threads = 2;
+    const std::string key = "tinyllama-1.1b/t" + std::to_string(threads);
+    benchmark::RegisterBenchmark(("DecodeF16/" + key).c_str(), BM_DecodeF16, threads)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(2.0);
+    for (int k = 1; k <= 4; ++k)
+        benchmark::RegisterBenchmark(("DecodeSliced/" + key + "/nested/" + bitsName(k)).c_str(),
+                                     BM_DecodeSliced, threads, k)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime()
+            ->MinTime(2.0);
     RatioReporter rep;
     benchmark::RunSpecifiedBenchmarks(&rep);
     benchmark::Shutdown();

@@ -400,9 +400,16 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
             t.owner = keep;
             return heads > 0 ? relayout(t, heads) : t;
         };
-        for (int p = 0; p < m.planes(); ++p)
-            addRaw(slicedPlaneName(base, p), view(slicedPlaneName(base, p), DType::I32,
-                                                  2 * m.wordsPerRow(), m.plane(p), m.planeBytes()));
+        for (int p = 0; p < m.planes(); ++p) {
+            // Memory holds the kernels' tiled order; the file the row-major one.
+            auto file = std::make_shared<const std::vector<uint64_t>>(m.filePlane(p));
+            const std::shared_ptr<const void> sliced = keep;
+            keep = file;
+            addRaw(slicedPlaneName(base, p),
+                   view(slicedPlaneName(base, p), DType::I32, 2 * m.wordsPerRow(), file->data(),
+                        m.planeBytes()));
+            keep = sliced;
+        }
         for (int sl = 0; sl < m.scaledSlices(); ++sl) {
             addRaw(slicedScaleName(base, sl), view(slicedScaleName(base, sl), DType::F16,
                                                    m.groupsPerRow(), m.scales(sl), m.scaleBytes()));

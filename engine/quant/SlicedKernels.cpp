@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -28,7 +29,7 @@ Plan makePlan(const SlicedMatrix& w, int level) {
     p.nested = cfg.mode == SliceMode::Nested;
     p.nScaled = p.nested ? 1 : level;
     for (int i = 0; i < p.nPlanes; ++i)
-        p.planes[i] = w.plane(i);
+        p.planes[i] = w.tiledPlane(i);
     for (int s = 0; s < p.nScaled; ++s) {
         p.scales[s] = w.scales(s);
         p.mins[s] = w.mins(s);
@@ -97,10 +98,9 @@ void rowsScalar(const Plan& p, const Input* in, int n, float* Y, int64_t ldy, in
                               c1 = std::min<int64_t>(p.cols, c0 + p.groupSize);
                 float part = off * in[t].groupSum[g];
                 for (int q = 0; q < p.nPlanes; ++q) {
-                    const uint64_t* row = p.planes[q] + r * p.wordsPerRow;
                     float S = 0.0f;
                     for (int64_t j = c0; j < c1; ++j)
-                        if ((row[j >> 6] >> (j & 63)) & 1) S += x[j];
+                        if ((*planeRowByte(p, p.planes[q], r, j >> 3) >> (j & 7)) & 1) S += x[j];
                     part += coef[q] * S;
                 }
                 acc += part;
@@ -142,17 +142,32 @@ void gemmPlan(KernelIsa isa, const Plan& p, const float* X, int64_t ldx, int n, 
     if (!kernelIsaAvailable(isa))
         throw UnsupportedError("sliced matmul",
                                std::string("this CPU has no ") + kernelIsaName(isa) + " support");
-    const size_t stride = static_cast<size_t>(p.wordsPerRow * 64 + p.groupsPerRow);
+    const bool lut = isa == KernelIsa::Avx512 && avx512UsesLut(p);
+    const size_t base = static_cast<size_t>(p.wordsPerRow * 64 + p.groupsPerRow);
+    // 16-float (64-byte) aligned tables after x and the group sums.
+    const size_t lutAt = (base + 15) / 16 * 16;
+    const size_t stride = lut ? lutAt + static_cast<size_t>(p.wordsPerRow * 64 * 4) : base;
     thread_local std::vector<float> buf;
     thread_local std::vector<Input> inputs;
     const int nb = std::min(n, kTokenBlock);
-    if (buf.size() < stride * static_cast<size_t>(nb)) buf.resize(stride * static_cast<size_t>(nb));
+    // +16: room to start at a 64-byte boundary, so that tables are cache lines.
+    if (buf.size() < stride * static_cast<size_t>(nb) + 16)
+        buf.resize(stride * static_cast<size_t>(nb) + 16);
+    float* const base0 =
+        buf.data() + (16 - (reinterpret_cast<uintptr_t>(buf.data()) / 4) % 16) % 16;
     if (inputs.size() < static_cast<size_t>(nb)) inputs.resize(static_cast<size_t>(nb));
     for (int t0 = 0; t0 < n; t0 += kTokenBlock) {
         const int m = std::min(kTokenBlock, n - t0);
-        for (int t = 0; t < m; ++t)
-            prepareInput(p, X + (t0 + t) * ldx, buf.data() + stride * static_cast<size_t>(t),
-                         inputs[static_cast<size_t>(t)]);
+        for (int t = 0; t < m; ++t) {
+            float* b = base0 + stride * static_cast<size_t>(t);
+            Input& in = inputs[static_cast<size_t>(t)];
+            prepareInput(p, X + (t0 + t) * ldx, b, in);
+            in.lut = nullptr;
+            if (lut) {
+                buildLutAvx512(p, b, b + lutAt);
+                in.lut = b + lutAt;
+            }
+        }
         runRows(isa, p, inputs.data(), m, Y + t0 * ldy, ldy, r0, r1);
     }
 }
@@ -174,7 +189,7 @@ void slicedGemmRange(KernelIsa isa, const SlicedMatrix& w, int level, const floa
 void slicedMatmulGroup(ThreadPool& pool, const SlicedJob* jobs, int nJobs, const float* X,
                        int64_t ldx, int n, KernelIsa isa) {
     if (nJobs <= 0 || n <= 0) return;
-    constexpr int64_t kUnit = 4;
+    constexpr int64_t kUnit = 16; // the AVX-512 lookup kernel's row tile
     std::vector<Plan> plans;
     std::vector<int64_t> firstUnit(static_cast<size_t>(nJobs) + 1, 0);
     for (int j = 0; j < nJobs; ++j) {

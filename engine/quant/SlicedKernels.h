@@ -37,7 +37,7 @@ struct SlicedJob {
 };
 
 // Runs all jobs in one parallel region, rows split between the pool's
-// threads in tiles of 4; n == 1 is a GEMV. Throws EngineError for a level
+// threads in tiles of 16; n == 1 is a GEMV. Throws EngineError for a level
 // out of range or a job whose cols differ from the others.
 void slicedMatmulGroup(ThreadPool& pool, const SlicedJob* jobs, int nJobs, const float* X,
                        int64_t ldx, int n, KernelIsa isa = bestKernelIsa());

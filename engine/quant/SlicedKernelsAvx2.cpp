@@ -42,10 +42,6 @@ template <int NR>
 MOBI_TARGET MOBI_INLINE void tile(const Plan& p, const Input& in, float* y, int64_t r) {
     const int P = p.nPlanes;
     const int cpg = p.groupSize / 8;
-    const uint8_t* prow[kMaxPlanes][NR];
-    for (int q = 0; q < P; ++q)
-        for (int i = 0; i < NR; ++i)
-            prow[q][i] = reinterpret_cast<const uint8_t*>(p.planes[q] + (r + i) * p.wordsPerRow);
     __m256 acc[NR];
     float yoff[NR];
     for (int i = 0; i < NR; ++i) {
@@ -81,12 +77,14 @@ MOBI_TARGET MOBI_INLINE void tile(const Plan& p, const Input& in, float* y, int6
             const __m256 x0 = _mm256_loadu_ps(xg);
 #pragma GCC unroll 4
             for (int i = 0; i < NR; ++i)
-                S[i] = _mm256_and_ps(maskOf(prow[q][i][mb]), x0);
+                S[i] = _mm256_and_ps(maskOf(*planeRowByte(p, p.planes[q], r + i, mb)), x0);
             for (int c = 1; c < nch; ++c) {
                 const __m256 xv = _mm256_loadu_ps(xg + 8 * c);
 #pragma GCC unroll 4
                 for (int i = 0; i < NR; ++i)
-                    S[i] = _mm256_add_ps(S[i], _mm256_and_ps(maskOf(prow[q][i][mb + c]), xv));
+                    S[i] = _mm256_add_ps(
+                        S[i],
+                        _mm256_and_ps(maskOf(*planeRowByte(p, p.planes[q], r + i, mb + c)), xv));
             }
 #pragma GCC unroll 4
             for (int i = 0; i < NR; ++i)

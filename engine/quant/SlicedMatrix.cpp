@@ -75,6 +75,39 @@ void SlicedMatrix::checkLevel(int k) const {
                                      std::to_string(levels()));
 }
 
+void SlicedMatrix::setTiledPlanes(const std::vector<const uint64_t*>& fileOrder) {
+    const int64_t W32 = 2 * wordsPerRow_;
+    const size_t perPlane = static_cast<size_t>(tiledRows() * W32);
+    // 64-byte aligned (perPlane is a multiple of 16 words): a tile's word
+    // block is one cache line.
+    auto t = std::make_shared<std::vector<uint32_t>>(perPlane * fileOrder.size() + 15, 0u);
+    const size_t lead = (16 - (reinterpret_cast<uintptr_t>(t->data()) / 4) % 16) % 16;
+    planes_.clear();
+    for (size_t p = 0; p < fileOrder.size(); ++p) {
+        uint32_t* dst = t->data() + lead + p * perPlane;
+        const uint64_t* src = fileOrder[p];
+        for (int64_t r = 0; r < rows_; ++r) {
+            uint32_t* d = dst + (r / kTileRows) * W32 * kTileRows + r % kTileRows;
+            const uint64_t* s = src + r * wordsPerRow_;
+            for (int64_t w = 0; w < wordsPerRow_; ++w) {
+                d[(2 * w) * kTileRows] = static_cast<uint32_t>(s[w]);
+                d[(2 * w + 1) * kTileRows] = static_cast<uint32_t>(s[w] >> 32);
+            }
+        }
+        planes_.push_back(dst);
+    }
+    tiled_ = t;
+}
+
+std::vector<uint64_t> SlicedMatrix::filePlane(int p) const {
+    std::vector<uint64_t> out(static_cast<size_t>(rows_ * wordsPerRow_));
+    for (int64_t r = 0; r < rows_; ++r)
+        for (int64_t w = 0; w < wordsPerRow_; ++w)
+            out[static_cast<size_t>(r * wordsPerRow_ + w)] =
+                planeWord32(p, r, 2 * w) | (uint64_t(planeWord32(p, r, 2 * w + 1)) << 32);
+    return out;
+}
+
 void SlicedMatrix::allocateOwned() {
     auto st = std::make_shared<OwnedStorage>();
     const size_t planeWords = static_cast<size_t>(rows_ * wordsPerRow_);
@@ -86,8 +119,6 @@ void SlicedMatrix::allocateOwned() {
     planes_.clear();
     scales_.clear();
     mins_.clear();
-    for (int p = 0; p < planes(); ++p)
-        planes_.push_back(st->planes.data() + p * planeWords);
     for (size_t s = 0; s < nScaled; ++s) {
         scales_.push_back(st->scales.data() + s * nGroups);
         mins_.push_back(st->mins.data() + s * nGroups);
@@ -230,6 +261,13 @@ SlicedMatrix SlicedMatrix::quantizeRows(const std::function<void(int64_t, float*
     else
         work(0, rows);
 
+    {
+        std::vector<const uint64_t*> fileOrder;
+        for (int p = 0; p < m.planes(); ++p)
+            fileOrder.push_back(st->planes.data() + static_cast<size_t>(p) * planeWords);
+        m.setTiledPlanes(fileOrder);
+        std::vector<uint64_t>().swap(st->planes);
+    }
     m.levelError_.resize(static_cast<size_t>(K));
     for (int i = 0; i < K; ++i)
         m.levelError_[static_cast<size_t>(i)] =
@@ -268,6 +306,7 @@ SlicedMatrix SlicedMatrix::fromTensors(const SliceConfig& cfg, int64_t rows, int
                                     sliceModeName(cfg.mode) + " mode needs " +
                                     std::to_string(nScaled));
     auto owners = std::make_shared<std::vector<std::shared_ptr<const void>>>();
+    std::vector<const uint64_t*> filePlanes;
     for (size_t p = 0; p < planes.size(); ++p) {
         const Tensor& t = planes[p];
         if (t.data == nullptr || t.nbytes < m.planeBytes())
@@ -276,9 +315,9 @@ SlicedMatrix SlicedMatrix::fromTensors(const SliceConfig& cfg, int64_t rows, int
                                         std::to_string(m.planeBytes()));
         if (reinterpret_cast<uintptr_t>(t.data) % 8 != 0)
             throw FormatError(name, "bit-plane " + std::to_string(p) + " is not 8-byte aligned");
-        m.planes_.push_back(static_cast<const uint64_t*>(t.data));
-        owners->push_back(t.owner);
+        filePlanes.push_back(static_cast<const uint64_t*>(t.data));
     }
+    m.setTiledPlanes(filePlanes);
     for (size_t s = 0; s < nScaled; ++s) {
         for (const Tensor* t : {&scales[s], &mins[s]}) {
             if (t->data == nullptr || t->nbytes < m.scaleBytes())
@@ -333,11 +372,9 @@ void SlicedMatrix::sliceScaleMin(int slice, int64_t row, int64_t group, float& s
 int SlicedMatrix::code(int slice, int64_t row, int64_t col) const {
     const int b = cfg_.sliceBits[static_cast<size_t>(slice)];
     const int p0 = cfg_.firstPlane(slice);
-    const size_t w = static_cast<size_t>(row * wordsPerRow_ + (col >> 6));
     int c = 0;
     for (int q = 0; q < b; ++q)
-        c = (c << 1) |
-            static_cast<int>((planes_[static_cast<size_t>(p0 + q)][w] >> (col & 63)) & 1);
+        c = (c << 1) | static_cast<int>((planeWord32(p0 + q, row, col >> 5) >> (col & 31)) & 1);
     return c;
 }
 

@@ -40,6 +40,8 @@ class ThreadPool;
 //    bit (j % 64) of word j / 64 of a row is bit (b_i - 1 - (p - first_i)) of
 //    c_i(j) (little-endian words, so as bytes: bit j%8 of byte j/8). Padding
 //    bits past cols are zero when written and ignored when read.
+//    In memory the planes are kept in the kernels' tiled order instead
+//    (tiledPlane), the same bits regrouped: filePlane gives the file order.
 //  - per slice that has scales (slice 1; every slice in residual mode): fp16
 //    scale and fp16 min arrays of rows x groupsPerRow, row-major. Groups are
 //    [g*G, min((g+1)*G, cols)): the last group of a row may be shorter.
@@ -80,7 +82,24 @@ class SlicedMatrix {
     // Number of slices that store scale/min arrays (1 nested, K residual).
     int scaledSlices() const { return static_cast<int>(scales_.size()); }
 
-    const uint64_t* plane(int p) const { return planes_[static_cast<size_t>(p)]; }
+    // Plane p in memory: rows in tiles of kTileRows (the last tile padded with
+    // zero rows); within a tile, for each 32-bit word w of a row (columns
+    // [32w, 32w+32), bit j%32 = column j), the words of the tile's 16 rows
+    // side by side: word w of row r is
+    //   tiledPlane(p)[((r / 16) * 2 * wordsPerRow() + w) * 16 + r % 16],
+    // so one 64-byte load gives 32 columns of 16 rows (the AVX-512 lookup
+    // kernel's operand). Holds tiledRows() * wordsPerRow() * 8 bytes.
+    static constexpr int kTileRows = 16;
+    const uint32_t* tiledPlane(int p) const { return planes_[static_cast<size_t>(p)]; }
+    int64_t tiledRows() const { return (rows_ + kTileRows - 1) / kTileRows * kTileRows; }
+    // 32-bit word w (< 2 * wordsPerRow()) of row r of plane p.
+    uint32_t planeWord32(int p, int64_t r, int64_t w) const {
+        return planes_[static_cast<size_t>(p)]
+                      [((r / kTileRows) * 2 * wordsPerRow_ + w) * kTileRows + r % kTileRows];
+    }
+    // Plane p in file order (rows x wordsPerRow words, row-major): a copy.
+    std::vector<uint64_t> filePlane(int p) const;
+    // Bytes of a plane in the file.
     uint64_t planeBytes() const { return static_cast<uint64_t>(rows_ * wordsPerRow_) * 8; }
     // fp16 arrays [rows * groupsPerRow] of slice s (s < scaledSlices()).
     const uint16_t* scales(int s) const { return scales_[static_cast<size_t>(s)]; }
@@ -115,12 +134,16 @@ class SlicedMatrix {
                                      const std::string& name,
                                      const std::vector<float>* colImportance, ThreadPool* pool);
     void allocateOwned();
+    // Takes file-order planes (rows x wordsPerRow words each) into tiled
+    // storage of this matrix.
+    void setTiledPlanes(const std::vector<const uint64_t*>& fileOrder);
     void checkLevel(int k) const;
 
     std::string name_;
     SliceConfig cfg_;
     int64_t rows_ = 0, cols_ = 0, wordsPerRow_ = 0, groupsPerRow_ = 0;
-    std::vector<const uint64_t*> planes_;
+    std::vector<const uint32_t*> planes_; // tiled
+    std::shared_ptr<const std::vector<uint32_t>> tiled_;
     std::vector<const uint16_t*> scales_, mins_;
     std::vector<double> levelError_;
     std::shared_ptr<const void> owner_;

@@ -194,7 +194,7 @@ class TestSlicedKernels : public QObject {
             };
             std::vector<Tensor> planes, scales, mins;
             for (int p = 0; p < m.planes(); ++p)
-                planes.push_back(copy(m.plane(p), m.planeBytes()));
+                planes.push_back(copy(m.filePlane(p).data(), m.planeBytes()));
             for (int s = 0; s < m.scaledSlices(); ++s) {
                 scales.push_back(copy(m.scales(s), m.scaleBytes()));
                 mins.push_back(copy(m.mins(s), m.scaleBytes()));
@@ -214,7 +214,7 @@ class TestSlicedKernels : public QObject {
             QVERIFY_THROWS_EXCEPTION(
                 FormatError, SlicedMatrix::fromTensors(cfg, rows, cols, fewer, scales, mins, "w"));
             std::vector<Tensor> shortPlanes = planes;
-            shortPlanes[1] = copy(m.plane(1), m.planeBytes() - 8);
+            shortPlanes[1] = copy(m.filePlane(1).data(), m.planeBytes() - 8);
             QVERIFY_THROWS_EXCEPTION(
                 FormatError,
                 SlicedMatrix::fromTensors(cfg, rows, cols, shortPlanes, scales, mins, "w"));

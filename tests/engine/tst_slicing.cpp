@@ -187,7 +187,7 @@ class TestSlicing : public QObject {
                     const double mink = m1 - s1 * C;
                     int64_t Q = 0;
                     for (int p = 0; p < Bk; ++p) {
-                        const uint64_t word = m.plane(p)[r * m.wordsPerRow() + j / 64];
+                        const uint64_t word = m.filePlane(p)[r * m.wordsPerRow() + j / 64];
                         Q = (Q << 1) | static_cast<int64_t>((word >> (j % 64)) & 1);
                     }
                     const double v = mink + step * static_cast<double>(Q);
@@ -280,7 +280,7 @@ class TestSlicing : public QObject {
             // Planes carry nothing past the last column.
             for (int p = 0; p < m.planes(); ++p)
                 for (int64_t r = 0; r < rows; ++r)
-                    QCOMPARE(m.plane(p)[r * 3 + 2] >> (172 - 128), uint64_t(0));
+                    QCOMPARE(m.filePlane(p)[r * 3 + 2] >> (172 - 128), uint64_t(0));
         }
     }
 
