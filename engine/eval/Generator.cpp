@@ -1,6 +1,7 @@
 #include "eval/Generator.h"
 
 #include "core/Error.h"
+#include "trace/Tracer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -51,18 +52,25 @@ GenerateResult generate(Transformer& model, const Tokenizer& tokenizer,
     if (options.prefill && steps > 1 && P > 1) {
         prefilled = std::min(P, steps);
         const double t0 = now();
+        TraceScope range("prefill", 0);
         const std::vector<float>& out = model.forward(prompt.data(), prefilled, 0);
         std::copy(out.begin(), out.begin() + vocab, logits.begin());
         r.prefillSeconds += now() - t0;
     }
+
+    if (options.onToken)
+        for (int i = 0; i < P; ++i)
+            options.onToken(i, prompt[static_cast<size_t>(i)], true);
 
     int token = prompt[0];
     for (int pos = 0; pos < steps; ++pos) {
         const bool forced = pos < P - 1;
         if (pos >= prefilled) {
             const double t0 = now();
+            TraceScope range("decode", pos);
             const std::vector<float>& out = model.forward(&token, 1, pos);
             std::copy(out.begin(), out.begin() + vocab, logits.begin());
+            range.end();
             (forced ? r.prefillSeconds : r.decodeSeconds) += now() - t0;
         }
         int next;
@@ -70,10 +78,13 @@ GenerateResult generate(Transformer& model, const Tokenizer& tokenizer,
             next = prompt[pos + 1];
         } else {
             const double t0 = now();
+            TraceScope range("sample", pos);
             next = sampler.sample(logits.data(), vocab);
+            range.end();
             r.decodeSeconds += now() - t0;
             r.tokens.push_back(next);
             ++r.generatedTokens;
+            if (options.onToken) options.onToken(pos + 1, next, false);
         }
         // run.c stops when the model starts a new sequence (BOS); EOS ends
         // one for vocabularies that declare it.

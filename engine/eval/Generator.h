@@ -16,6 +16,9 @@ struct GenerateOptions {
     int steps = 256;       // total positions including the prompt, as run.c's -n
     SamplerConfig sampler;
     bool prefill = true;   // evaluate the prompt as one batch
+    // Called once per position as its token becomes known: the prompt's
+    // tokens first, then each sampled one (profiles record tokens live).
+    std::function<void(int position, int token, bool isPrompt)> onToken;
 };
 
 struct GenerateResult {

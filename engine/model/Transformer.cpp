@@ -5,6 +5,7 @@
 #include "kernels/VectorOps.h"
 #include "quant/SlicedKernels.h"
 #include "quant/SlicedModel.h"
+#include "trace/Tracer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -200,6 +201,7 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
             throw EngineError(where, "token id " + std::to_string(tokens[t]) +
                                          " is outside the vocabulary of " +
                                          std::to_string(c.vocabSize));
+    TraceScope forwardRange("forward", pos);
     State& s = *state_;
     s.reserve(c, n);
     ThreadPool& pool = *pool_;
@@ -230,6 +232,8 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
     for (int l = 0; l < c.nLayers; ++l) {
         const LayerViews& L = s.layers[l];
         const SlicedLayer* S = s.sliced ? &s.sliced->layers[static_cast<size_t>(l)] : nullptr;
+        TraceScope layerRange("layer", pos, l);
+        TraceScope attentionRange("attention", pos, l);
         observe(l, LayerPoint::BlockInput, dim, s.x.data());
         for (int t = 0; t < n; ++t)
             rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim,
@@ -327,7 +331,9 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
         observe(l, LayerPoint::AttnOut, dim, s.xb.data());
         for (size_t i = 0; i < size_t(n) * dim; ++i)
             s.x[i] += s.xb[i];
+        attentionRange.end();
 
+        TraceScope ffnRange("ffn", pos, l);
         for (int t = 0; t < n; ++t)
             rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.ffnNorm.data(), dim, c.rmsEps);
         observe(l, LayerPoint::FfnNormOut, dim, s.xb.data());
@@ -355,6 +361,7 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
 
     // Only the rows whose logits are wanted go through the final norm and
     // the classifier (the largest matrix of small models).
+    TraceScope classifierRange("classifier", pos);
     const int first = allLogits ? 0 : n - 1;
     const int rows = n - first;
     for (int t = first; t < n; ++t)

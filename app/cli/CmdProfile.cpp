@@ -1,0 +1,178 @@
+// `profile MODEL --db OUT.sqlite`: generation with tracing on, recorded into a profile.
+#include "CliCommon.h"
+
+#include "ProfileStore.h"
+#include "eval/Generator.h"
+#include "quant/SlicedModel.h"
+#include "trace/Tracer.h"
+#include "util/Json.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+namespace cli {
+
+namespace {
+
+// Identifies the model file cheaply: its size and FNV-1a 64 of its first MiB
+// (hashing multi-GB weights would dominate a short profile).
+std::string modelHash(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return "";
+    const auto size = std::filesystem::file_size(path, ec);
+    std::ifstream f(path, std::ios::binary);
+    std::vector<char> head(1 << 20);
+    f.read(head.data(), static_cast<std::streamsize>(head.size()));
+    const auto got = static_cast<size_t>(f.gcount());
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < got; ++i) {
+        h ^= static_cast<unsigned char>(head[i]);
+        h *= 1099511628211ull;
+    }
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "size%llu-fnv1a64head1MiB-%016llx",
+                  static_cast<unsigned long long>(size), static_cast<unsigned long long>(h));
+    return buf;
+}
+
+std::string cpuName() {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("model name", 0) == 0) {
+            const auto c = line.find(':');
+            if (c != std::string::npos) return line.substr(c + 2);
+        }
+    return "";
+}
+
+std::string hostName() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "";
+    return buf;
+}
+
+} // namespace
+
+int runProfile(const std::vector<std::string>& args) {
+    ArgParser p("profile",
+                "Generate from MODEL with CPU tracing on and record the run into a SQLite\n"
+                "profile: tokens, per-token per-layer levels, layer precision and every range\n"
+                "(NVTX_EVENTS, Nsight Systems' table names). Greedy unless --temp is given.");
+    p.positional("MODEL", "model file or Hugging Face directory");
+    p.option("prompt", "S", "prompt text (empty: start from BOS only)", "", "-p");
+    p.option("steps", "N", "positions to run, prompt included", "256", "-n");
+    p.option("temp", "T", "sampling temperature, 0 = greedy", "0");
+    p.option("seed", "S", "random seed", "1");
+    p.option("db", "OUT.sqlite", "profile to write (created, or appended to as a new run)");
+    p.option("token-delay-ms", "MS", "pause after each token (to watch a profile grow live)", "0");
+    addModelOptions(p);
+    addLevelOptions(p);
+    if (!p.parse(args)) return 0;
+    if (!p.has("db")) throw UsageError("--db OUT.sqlite is required");
+    const std::string dbPath = p.get("db");
+
+    mobi::GenerateOptions o;
+    o.prompt = p.get("prompt");
+    o.steps = p.getInt("steps", 1, 1 << 24);
+    o.sampler.temperature = static_cast<float>(p.getDouble("temp", 0.0, 100.0));
+    o.sampler.seed = static_cast<uint64_t>(p.getInt64("seed", 0, INT64_MAX));
+    const int delayMs = p.getInt("token-delay-ms", 0, 60000);
+    const int threads = threadsOption(p);
+
+    const mobi::Model m = loadModelArg(p, true);
+    const int level = levelOption(p, m);
+    mobi::Transformer t(m, threads);
+    if (level > 0) t.setLevel(level);
+    if (o.steps > t.maxContext()) o.steps = t.maxContext();
+    const int nLayers = m.config.nLayers;
+
+    mobi::ProfileStore store(dbPath, mobi::ProfileStore::Mode::Write);
+    mobi::Json settings(mobi::Json::Object{});
+    settings.set("prompt", o.prompt);
+    settings.set("steps", o.steps);
+    settings.set("temperature", static_cast<double>(o.sampler.temperature));
+    settings.set("seed", static_cast<double>(o.sampler.seed));
+    settings.set("threads", t.pool().size());
+    settings.set("level", t.level());
+    settings.set("levels", t.levels());
+    settings.set("clock", "steady_clock ns (NVTX_EVENTS start/end)");
+    mobi::RunInfo info;
+    info.modelPath = m.path;
+    info.modelHash = modelHash(m.path);
+    info.machine = hostName();
+    info.cpu = cpuName();
+    info.gpu = "";
+    info.settingsJson = settings.dump();
+    info.startedNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const int64_t runId = store.beginRun(info);
+
+    // Per-layer precision: the sliced level's bits, else the weights' storage bits.
+    for (int l = 0; l < nLayers; ++l) {
+        const mobi::DType dt = m.weights.layers[static_cast<size_t>(l)].wq.dtype;
+        const double bits = m.sliced ? m.sliced->config.bitsForLevel(t.level())
+                                     : 8.0 * static_cast<double>(mobi::dtypeBlockBytes(dt)) /
+                                           static_cast<double>(mobi::dtypeBlockElems(dt));
+        store.addLayerPrecision(runId, l, bits);
+    }
+
+    auto flushRanges = [&] {
+        std::vector<mobi::TraceRange> ranges = mobi::Tracer::drain();
+        std::vector<mobi::RangeRecord> recs;
+        recs.reserve(ranges.size());
+        for (const mobi::TraceRange& r : ranges)
+            recs.push_back(mobi::RangeRecord{runId, r.name, r.startNs, r.endNs,
+                                             static_cast<int64_t>(r.threadId), r.depth, r.position,
+                                             r.layer, r.step});
+        store.addRanges(std::move(recs));
+    };
+    int prev = -1;
+    o.onToken = [&](int pos, int id, bool isPrompt) {
+        flushRanges();
+        const std::string text = prev < 0 ? std::string() : m.tokenizer->decodeToken(prev, id);
+        prev = id;
+        store.addToken(mobi::TokenRecord{runId, pos, id, text, isPrompt});
+        if (m.sliced)
+            for (int l = 0; l < nLayers; ++l)
+                store.addTokenLayer(mobi::TokenLayerRecord{runId, pos, l, t.level(), {}});
+        if (!isPrompt && delayMs > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+    };
+
+    mobi::Tracer::clear();
+    mobi::Tracer::setEnabled(true);
+    const auto t0 = std::chrono::steady_clock::now();
+    const mobi::GenerateResult r = mobi::generate(t, *m.tokenizer, o, [&](const std::string& s) {
+        std::fwrite(s.data(), 1, s.size(), stdout);
+        std::fflush(stdout);
+        return true;
+    });
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    mobi::Tracer::setEnabled(false);
+    flushRanges();
+    store.flush();
+
+    const mobi::QueryResult top =
+        store.query("SELECT COALESCE(SUM(e.end - e.start), 0), COUNT(*) FROM NVTX_EVENTS e JOIN "
+                    "MOBI_RANGE_CONTEXT c ON c.event_rowid = e.rowid WHERE c.run_id = " +
+                    std::to_string(runId) + " AND c.depth = 0");
+    const double topSeconds =
+        top.rows.empty() || !top.rows[0][0] ? 0.0 : std::stod(*top.rows[0][0]) * 1e-9;
+    std::printf("\n");
+    std::fprintf(stderr,
+                 "profile %s run %lld: %d prompt + %d generated tokens, wall %.3f s, top-level "
+                 "ranges %.3f s (%.1f%%), %lld ranges\n",
+                 dbPath.c_str(), static_cast<long long>(runId), r.promptTokens, r.generatedTokens,
+                 wall, topSeconds, wall > 0 ? 100.0 * topSeconds / wall : 0.0,
+                 static_cast<long long>(store.count("NVTX_EVENTS")));
+    return 0;
+}
+
+} // namespace cli
