@@ -19,6 +19,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <random>
@@ -224,11 +226,6 @@ void BM_DecodeSliced(benchmark::State& st, int threads, int level) {
 }
 
 // Names are "<kind>/<key>[/...]"; the F16 run of a key is its reference.
-std::map<std::string, double>& f16Times() {
-    static std::map<std::string, double> m;
-    return m;
-}
-
 std::string keyOf(const std::string& name) {
     const size_t a = name.find('/');
     if (a == std::string::npos) return "";
@@ -237,21 +234,55 @@ std::string keyOf(const std::string& name) {
     return name.substr(a + 1, c == std::string::npos ? std::string::npos : c - a - 1);
 }
 
+// Prints every run as usual, then (Finalize) a summary with xF16 = F16 time /
+// this time for the same shape and thread count, computed after the whole run
+// so that --benchmark_enable_random_interleaving (repetitions spread over the
+// run, so that bandwidth drift hits all alike) can reorder the reports. With
+// --benchmark_repetitions the summary uses medians.
 class RatioReporter : public benchmark::ConsoleReporter {
   public:
     void ReportRuns(const std::vector<Run>& runs) override {
-        std::vector<Run> out = runs;
-        for (Run& r : out) {
-            const std::string name = r.benchmark_name();
-            const std::string key = keyOf(name);
-            const double t = r.GetAdjustedRealTime();
-            if (name.rfind("F16", 0) == 0 || name.rfind("DecodeF16", 0) == 0)
-                f16Times()[key] = t;
-            else if (auto it = f16Times().find(key); it != f16Times().end() && t > 0)
-                r.counters["xF16"] = it->second / t;
+        for (const Run& r : runs) {
+            const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+            if (r.run_type == Run::RT_Aggregate && !median) continue;
+            const std::string name = r.run_name.function_name;
+            Row& row = rows_[name];
+            if (row.median && !median) continue;
+            row.median = median;
+            row.unit = r.time_unit;
+            row.time = r.GetAdjustedRealTime();
+            row.bits = r.counters.count("bits") ? double(r.counters.at("bits")) : 0.0;
+            row.gbs = r.counters.count("GB/s") ? double(r.counters.at("GB/s")) : 0.0;
+            if (std::find(order_.begin(), order_.end(), name) == order_.end())
+                order_.push_back(name);
         }
-        ConsoleReporter::ReportRuns(out);
+        ConsoleReporter::ReportRuns(runs);
     }
+    void Finalize() override {
+        ConsoleReporter::Finalize();
+        std::printf("\nSummary (xF16 = F16 time / time, same shape and threads)\n");
+        std::printf("%-58s %10s %6s %8s %7s\n", "benchmark", "time", "bits", "GB/s", "xF16");
+        for (const std::string& name : order_) {
+            const Row& row = rows_.at(name);
+            double f16 = 0.0;
+            for (const auto& [other, o] : rows_)
+                if ((other.rfind("F16", 0) == 0 || other.rfind("DecodeF16", 0) == 0) &&
+                    keyOf(other) == keyOf(name) && o.unit == row.unit)
+                    f16 = o.time;
+            std::printf("%-58s %7.1f %-2s %6.2f %8.2f %7.2f\n", name.c_str(), row.time,
+                        benchmark::GetTimeUnitString(row.unit), row.bits, row.gbs / 1e9,
+                        f16 > 0 && row.time > 0 ? f16 / row.time : 0.0);
+        }
+    }
+
+  private:
+    struct Row {
+        bool median = false;
+        double time = 0, bits = 0, gbs = 0;
+        benchmark::TimeUnit unit = benchmark::kMicrosecond;
+    };
+    std::map<std::string, Row> rows_;
+    std::vector<std::string> order_;
 };
 
 std::string bitsName(int level) {
