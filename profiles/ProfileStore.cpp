@@ -82,8 +82,23 @@ CREATE TABLE IF NOT EXISTS MOBI_RANGE_CONTEXT (
 CREATE INDEX IF NOT EXISTS RANGE_CONTEXT_run ON MOBI_RANGE_CONTEXT(run_id, position);
 )SQL";
 
+// Version 2: agent episodes and steps, and outlier statistics per layer.
+const char* const kSchemaV2 = R"SQL(
+CREATE TABLE IF NOT EXISTS MOBI_EPISODES (
+  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES MOBI_RUNS(id), name TEXT,
+  settings_json TEXT, started_ns INTEGER);
+CREATE TABLE IF NOT EXISTS MOBI_STEPS (
+  episode_id INTEGER NOT NULL REFERENCES MOBI_EPISODES(id), step INTEGER NOT NULL,
+  position INTEGER, observation_json TEXT, action TEXT, precision_bits REAL, kl REAL,
+  reward REAL, decide_ns INTEGER, step_ns INTEGER, PRIMARY KEY (episode_id, step));
+CREATE TABLE IF NOT EXISTS MOBI_OUTLIERS (
+  run_id INTEGER NOT NULL REFERENCES MOBI_RUNS(id), layer INTEGER NOT NULL,
+  tensor TEXT NOT NULL, count INTEGER NOT NULL, threshold REAL, max_abs REAL, mean_abs REAL,
+  PRIMARY KEY (run_id, layer, tensor));
+)SQL";
+
 // migrations[v] takes a file from schema v to v + 1.
-const char* const kMigrations[] = {kSchemaV1};
+const char* const kMigrations[] = {kSchemaV1, kSchemaV2};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == ProfileStore::kSchemaVersion);
 
 // RAII prepared statement.
@@ -198,12 +213,9 @@ void ProfileStore::checkAndMigrate(bool writable) {
             fail("the profile is corrupt (integrity check: " + first + ")");
         }
     }
-    if (!writable) {
-        if (schemaVersion_ < kSchemaVersion)
-            fail("profile has schema version " + std::to_string(schemaVersion_) +
-                 "; open it for writing once to migrate it to " + std::to_string(kSchemaVersion));
-        return;
-    }
+    // An older file is read as it is (readers never write); tables added by
+    // later versions are simply absent.
+    if (!writable) return;
     // WAL: readers see committed batches while the writer appends; NORMAL
     // sync keeps every commit across a process kill.
     exec("PRAGMA journal_mode=WAL");
@@ -290,6 +302,45 @@ int64_t ProfileStore::beginRun(const RunInfo& run) {
     st.bind(7, run.startedNs);
     st.run(db_, path_);
     return sqlite3_last_insert_rowid(db_);
+}
+
+int64_t ProfileStore::beginEpisode(int64_t runId, const std::string& name,
+                                   const std::string& settingsJson) {
+    if (mode_ != Mode::Write) fail("profile was opened for reading");
+    flush();
+    std::lock_guard<std::mutex> lock(dbMutex_);
+    Stmt st(db_,
+            "INSERT INTO MOBI_EPISODES(run_id, name, settings_json, started_ns) VALUES(?,?,?,?)",
+            path_);
+    st.bind(1, runId);
+    st.bind(2, name);
+    st.bind(3, settingsJson);
+    st.bind(4, static_cast<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count()));
+    st.run(db_, path_);
+    return sqlite3_last_insert_rowid(db_);
+}
+
+void ProfileStore::addStep(const StepRecord& r) {
+    enqueue([this, r] {
+        Stmt st(db_,
+                "INSERT OR REPLACE INTO MOBI_STEPS(episode_id, step, position, observation_json, "
+                "action, precision_bits, kl, reward, decide_ns, step_ns) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                path_);
+        st.bind(1, r.episodeId);
+        st.bind(2, int64_t{r.step});
+        st.bindOpt(3, r.position);
+        st.bind(4, r.observationJson);
+        st.bind(5, r.action);
+        st.bind(6, r.precisionBits);
+        st.bind(7, r.kl);
+        st.bind(8, r.reward);
+        st.bind(9, r.decideNs);
+        st.bind(10, r.stepNs);
+        st.run(db_, path_);
+    });
 }
 
 int64_t ProfileStore::stringIdLocked(const std::string& s) {

@@ -57,6 +57,16 @@ struct KernelRecord {
     int registersPerThread = 0, staticSharedMemory = 0, dynamicSharedMemory = 0;
 };
 
+// One decision of a precision agent within an episode.
+struct StepRecord {
+    int64_t episodeId = 0;
+    int step = 0;
+    int position = -1;
+    std::string observationJson, action;
+    double precisionBits = 0, kl = 0, reward = 0;
+    int64_t decideNs = 0, stepNs = 0;
+};
+
 // A query result: column names and rows of values as text (NULL -> nullopt).
 struct QueryResult {
     std::vector<std::string> columns;
@@ -65,7 +75,7 @@ struct QueryResult {
 
 class ProfileStore {
   public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     enum class Mode { Write, Read };
 
     // Write: creates the file (or opens and migrates an older one) and starts
@@ -88,6 +98,9 @@ class ProfileStore {
     void addLayerPrecision(int64_t runId, int layer, double avgBits);
     void addRanges(std::vector<RangeRecord> ranges);
     void addKernel(const KernelRecord& k);
+    // Agent episodes (synchronous: returns the id) and their steps (queued).
+    int64_t beginEpisode(int64_t runId, const std::string& name, const std::string& settingsJson);
+    void addStep(const StepRecord& s);
     // Blocks until everything queued so far is committed; rethrows a writer error.
     void flush();
 

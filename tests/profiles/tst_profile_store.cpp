@@ -398,6 +398,56 @@ class TestProfileStore : public QObject {
         QCOMPARE(cli.err.trimmed().count('\n'), 0);
     }
 
+    // A version-1 file (before episodes, steps and outliers) is read as it is
+    // and migrated forward, data kept, when opened for writing.
+    void olderSchemaIsMigratedForward() {
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/old.sqlite").toStdString();
+        {
+            ProfileStore s(path, ProfileStore::Mode::Write);
+            const int64_t run = s.beginRun(RunInfo{"m", "", "", "", "", "{}", 1});
+            for (int p = 0; p < 5; ++p)
+                s.addToken(TokenRecord{run, p, 10 + p, "t", p == 0});
+        }
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db,
+                              "DROP TABLE MOBI_STEPS; DROP TABLE MOBI_EPISODES; DROP TABLE "
+                              "MOBI_OUTLIERS; UPDATE MOBI_META SET value = '1' WHERE key = "
+                              "'schema_version'",
+                              nullptr, nullptr, nullptr),
+                 SQLITE_OK);
+        sqlite3_close(db);
+        const QByteArray before = fileHash(QString::fromStdString(path));
+        {
+            ProfileStore r(path, ProfileStore::Mode::Read);
+            QCOMPARE(r.schemaVersion(), 1);
+            QCOMPARE(r.count("MOBI_TOKENS"), int64_t(5));
+            const auto t = r.tables();
+            QVERIFY(std::find(t.begin(), t.end(), "MOBI_STEPS") == t.end());
+        }
+        QCOMPARE(fileHash(QString::fromStdString(path)), before);
+        {
+            ProfileStore w(path, ProfileStore::Mode::Write);
+            QCOMPARE(w.schemaVersion(), ProfileStore::kSchemaVersion);
+            QCOMPARE(w.count("MOBI_TOKENS"), int64_t(5));
+            const int64_t ep = w.beginEpisode(1, "budget-agent", "{}");
+            for (int k = 0; k < 4; ++k)
+                w.addStep(
+                    StepRecord{ep, k, k, "{}", "level+1", 2.0 + k, 0.1 * k, -0.5 * k, 10, 20});
+            w.flush();
+            QCOMPARE(w.count("MOBI_STEPS"), int64_t(4));
+            const QueryResult v =
+                w.query("SELECT value FROM MOBI_META WHERE key = 'schema_version'");
+            QCOMPARE(std::stoi(*v.rows[0][0]), ProfileStore::kSchemaVersion);
+            const QueryResult sum = w.query("SELECT SUM(precision_bits), MAX(step) FROM "
+                                            "MOBI_STEPS WHERE episode_id = " +
+                                            std::to_string(ep));
+            QCOMPARE(std::stod(*sum.rows[0][0]), 14.0);
+            QCOMPARE(*sum.rows[0][1], std::string("3"));
+        }
+    }
+
     void readOnlyOpenNeverWrites() {
         REQUIRE_DATA(kModel);
         QTemporaryDir dir;
@@ -443,7 +493,7 @@ class TestProfileStore : public QObject {
         const QJsonObject counts =
             QJsonDocument::fromJson(jf.readAll()).object().value("row_counts").toObject();
         const auto tables = store.tables();
-        QVERIFY(tables.size() >= 12);
+        QVERIFY(tables.size() >= 15);
         for (const std::string& t : tables) {
             QFile f(csv + "/" + QString::fromStdString(t) + ".csv");
             QVERIFY2(f.open(QIODevice::ReadOnly), t.c_str());
