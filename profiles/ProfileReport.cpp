@@ -103,7 +103,8 @@ std::vector<RangeStats> rangeStats(const ProfileStore& store, int64_t runId) {
     return out;
 }
 
-void writeHtmlReport(const ProfileStore& store, const std::string& htmlPath) {
+void writeHtmlReport(const ProfileStore& store, const std::string& htmlPath,
+                     const ProfileStore* compare) {
     const int64_t run = latestRun(store);
     const std::string rs = std::to_string(run);
     std::ostringstream h;
@@ -225,7 +226,39 @@ void writeHtmlReport(const ProfileStore& store, const std::string& htmlPath) {
         h << "<tr><td>" << esc(s.name) << "</td><td>" << s.count << "</td><td>"
           << fmt(s.totalNs / 1e6, 3) << "</td><td>" << fmt(s.meanNs / 1e3, 2) << "</td><td>"
           << fmt(s.p50Ns / 1e3, 2) << "</td><td>" << fmt(s.p95Ns / 1e3, 2) << "</td></tr>";
-    h << "</table>\n</body></html>\n";
+    h << "</table>\n";
+    if (compare) {
+        const int64_t runB = latestRun(*compare);
+        h << "<h2>Comparison: A = " << esc(store.path()) << " run " << run
+          << ", B = " << esc(compare->path()) << " run " << runB << "</h2>\n";
+        const std::string q = "SELECT layer, avg_bits FROM MOBI_LAYER_PRECISION WHERE run_id = ";
+        const QueryResult pa = store.query(q + rs + " ORDER BY layer");
+        const QueryResult pb = compare->query(q + std::to_string(runB) + " ORDER BY layer");
+        std::map<std::string, std::pair<std::string, std::string>> layers;
+        for (const auto& r : pa.rows)
+            layers[r[0].value_or("")].first = fmt(num(r[1]));
+        for (const auto& r : pb.rows)
+            layers[r[0].value_or("")].second = fmt(num(r[1]));
+        h << "<table><tr><th>layer</th><th>A bits</th><th>B bits</th></tr>";
+        for (const auto& [l, v] : layers)
+            h << "<tr><td>" << esc(l) << "</td><td>" << v.first << "</td><td>" << v.second
+              << "</td></tr>";
+        h << "</table>\n<table><tr><th>range</th><th>A count</th><th>A mean us</th>"
+             "<th>B count</th><th>B mean us</th><th>B / A</th></tr>";
+        std::map<std::string, std::pair<RangeStats, RangeStats>> by;
+        for (const RangeStats& x : rangeStats(store, run))
+            by[x.name].first = x;
+        for (const RangeStats& x : rangeStats(*compare, runB))
+            by[x.name].second = x;
+        for (const auto& [name, ab] : by)
+            h << "<tr><td>" << esc(name) << "</td><td>" << ab.first.count << "</td><td>"
+              << fmt(ab.first.meanNs / 1e3) << "</td><td>" << ab.second.count << "</td><td>"
+              << fmt(ab.second.meanNs / 1e3) << "</td><td>"
+              << (ab.first.meanNs > 0 ? fmt(ab.second.meanNs / ab.first.meanNs, 3) : "-")
+              << "</td></tr>";
+        h << "</table>\n";
+    }
+    h << "</body></html>\n";
     writeFile(htmlPath, h.str());
 }
 
@@ -264,7 +297,8 @@ std::vector<std::string> writeCsvTables(const ProfileStore& store, const std::st
     return files;
 }
 
-void writeJsonSummary(const ProfileStore& store, const std::string& jsonPath) {
+void writeJsonSummary(const ProfileStore& store, const std::string& jsonPath,
+                      const ProfileStore* compare) {
     const int64_t run = latestRun(store);
     Json j(Json::Object{});
     j.set("profile", store.path());
@@ -295,6 +329,25 @@ void writeJsonSummary(const ProfileStore& store, const std::string& jsonPath) {
         top.push(e);
     }
     j.set("ranges", top);
+    if (compare) {
+        const int64_t runB = latestRun(*compare);
+        Json c(Json::Object{});
+        c.set("profile", compare->path());
+        c.set("run_id", runB);
+        Json ranges(Json::Array{});
+        for (const RangeStats& s : rangeStats(*compare, runB)) {
+            Json e(Json::Object{});
+            e.set("name", s.name);
+            e.set("count", s.count);
+            e.set("total_ns", s.totalNs);
+            e.set("mean_ns", s.meanNs);
+            e.set("p50_ns", s.p50Ns);
+            e.set("p95_ns", s.p95Ns);
+            ranges.push(e);
+        }
+        c.set("ranges", ranges);
+        j.set("compare", c);
+    }
     writeFile(jsonPath, j.dump(2) + "\n");
 }
 

@@ -22,9 +22,13 @@ int64_t latestRun(const ProfileStore& store);
 
 // HTML with inline SVG: per-layer precision bars, per-token level/bit strip,
 // a timeline of ranges per thread and the top-ranges table.
-void writeHtmlReport(const ProfileStore& store, const std::string& htmlPath);
+// With `compare`, a section sets its newest run beside the store's: per-layer
+// bits and per-range count/mean with the ratio.
+void writeHtmlReport(const ProfileStore& store, const std::string& htmlPath,
+                     const ProfileStore* compare = nullptr);
 // One DIR/<table>.csv per table (header row, RFC 4180 quoting); returns the files.
 std::vector<std::string> writeCsvTables(const ProfileStore& store, const std::string& dir);
-void writeJsonSummary(const ProfileStore& store, const std::string& jsonPath);
+void writeJsonSummary(const ProfileStore& store, const std::string& jsonPath,
+                      const ProfileStore* compare = nullptr);
 
 } // namespace mobi

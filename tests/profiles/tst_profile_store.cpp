@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlDatabase>
@@ -503,6 +504,42 @@ class TestProfileStore : public QObject {
         }
         QVERIFY(store.count("NVTX_EVENTS") > 60 * 5 * 3);
         QVERIFY(store.count("MOBI_TOKENS") > 10);
+    }
+
+    // Two runs in one report: the sliced level 1 and level 4 of the same model.
+    void reportComparesTwoRuns() {
+        REQUIRE_DATA(kModel);
+        QTemporaryDir dir;
+        const QString sliced = dir.path() + "/s.gguf";
+        auto s = testdata::runCli({"slice", testdata::path(kModel), "--tokenizer",
+                                   testdata::path(kTok), "--group", "32", "-o", sliced});
+        QVERIFY2(s.exitCode == 0, s.err.constData());
+        const QString a = dir.path() + "/a.sqlite", b = dir.path() + "/b.sqlite";
+        for (const auto& [db, level] : {std::pair{a, "1"}, std::pair{b, "4"}}) {
+            auto p =
+                testdata::runCli({"profile", sliced, "-n", "20", "--level", level, "--db", db});
+            QVERIFY2(p.exitCode == 0, p.err.constData());
+        }
+        const QString html = dir.path() + "/c.html", json = dir.path() + "/c.json";
+        auto r = testdata::runCli({"report", a, "--compare", b, "--html", html, "--json", json});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QFile h(html);
+        QVERIFY(h.open(QIODevice::ReadOnly));
+        const QByteArray page = h.readAll();
+        QVERIFY(page.contains("Comparison"));
+        QVERIFY(page.contains(b.toUtf8()));
+        // Level 1 = 2 bits, level 4 = 5 bits (slices 2,1,1,1), side by side per layer.
+        QVERIFY(page.contains("<tr><td>0</td><td>2.00</td><td>5.00</td></tr>"));
+        QFile jf(json);
+        QVERIFY(jf.open(QIODevice::ReadOnly));
+        const QJsonObject cmp =
+            QJsonDocument::fromJson(jf.readAll()).object().value("compare").toObject();
+        QCOMPARE(cmp.value("profile").toString(), b);
+        QVERIFY(cmp.value("ranges").toArray().size() >= 5);
+        auto bad = testdata::runCli(
+            {"report", a, "--compare", dir.path() + "/none.sqlite", "--html", html});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY(bad.err.contains("none.sqlite"));
     }
 
     void helpForBothCommands() {
