@@ -72,6 +72,7 @@ int runProfile(const std::vector<std::string>& args) {
     p.option("token-delay-ms", "MS", "pause after each token (to watch a profile grow live)", "0");
     addModelOptions(p);
     addLevelOptions(p);
+    p.option("budget", "B", "bits per weight budget of a sliced model: the highest level within B");
     if (!p.parse(args)) return 0;
     if (!p.has("db")) throw UsageError("--db OUT.sqlite is required");
     const std::string dbPath = p.get("db");
@@ -85,7 +86,17 @@ int runProfile(const std::vector<std::string>& args) {
     const int threads = threadsOption(p);
 
     const mobi::Model m = loadModelArg(p, true);
-    const int level = levelOption(p, m);
+    int level = levelOption(p, m);
+    if (p.has("budget")) {
+        if (level > 0) throw UsageError("give --budget or --level/--bits, not both");
+        if (!m.sliced) throw UsageError("--budget: " + m.path + " is not a sliced model");
+        const double budget = p.getDouble("budget", 0.0, 64.0);
+        for (int k = 1; k <= m.sliced->config.levels(); ++k)
+            if (m.sliced->config.bitsForLevel(k) <= budget) level = k;
+        if (level == 0)
+            throw UsageError("--budget " + p.get("budget") +
+                             " is below the lowest level; levels: " + availableLevels(m));
+    }
     mobi::Transformer t(m, threads);
     if (level > 0) t.setLevel(level);
     if (o.steps > t.maxContext()) o.steps = t.maxContext();

@@ -536,6 +536,18 @@ class TestProfileStore : public QObject {
             QJsonDocument::fromJson(jf.readAll()).object().value("compare").toObject();
         QCOMPARE(cmp.value("profile").toString(), b);
         QVERIFY(cmp.value("ranges").toArray().size() >= 5);
+        // --budget 4.5 picks level 3 (4 bits): the highest within the budget.
+        const QString c = dir.path() + "/c.sqlite";
+        auto pb = testdata::runCli({"profile", sliced, "-n", "10", "--budget", "4.5", "--db", c});
+        QVERIFY2(pb.exitCode == 0, pb.err.constData());
+        {
+            ProfileStore sc(c.toStdString(), ProfileStore::Mode::Read);
+            const QueryResult lv = sc.query("SELECT MIN(level), MAX(level) FROM MOBI_TOKEN_LAYER");
+            QCOMPARE(*lv.rows[0][0], std::string("3"));
+            QCOMPARE(*lv.rows[0][1], std::string("3"));
+        }
+        auto low = testdata::runCli({"profile", sliced, "--budget", "1", "--db", c});
+        QCOMPARE(low.exitCode, 2);
         auto bad = testdata::runCli(
             {"report", a, "--compare", dir.path() + "/none.sqlite", "--html", html});
         QCOMPARE(bad.exitCode, 1);
