@@ -12,8 +12,10 @@ int runBench(const std::vector<std::string>&);
 int runGpu(const std::vector<std::string>&);
 int runSlice(const std::vector<std::string>&);
 int runSweep(const std::vector<std::string>&);
+#ifdef MOBISCOPE_WITH_PROFILES
 int runProfile(const std::vector<std::string>&);
 int runReport(const std::vector<std::string>&);
+#endif
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> all = {
@@ -28,9 +30,11 @@ const std::vector<Command>& commands() {
         {"gpu", "CUDA device information and GPU self-test", runGpu},
         {"slice", "MoBiSlice a model's linears into a sliced GGUF", runSlice},
         {"sweep", "perplexity and bits of every sliced level vs FP and RTN", runSweep},
+#ifdef MOBISCOPE_WITH_PROFILES // built without SQLite on machines lacking its headers
         {"profile", "generate with tracing on and record a SQLite profile", runProfile},
         {"report", "HTML report (SVG charts), CSV tables and JSON summary of a profile",
          runReport},
+#endif
     };
     return all;
 }
