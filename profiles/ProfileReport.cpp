@@ -128,8 +128,16 @@ void writeHtmlReport(const ProfileStore& store, const std::string& htmlPath,
                     " ORDER BY layer");
     h << "<h2>Average precision per layer (bits)</h2>\n";
     {
-        const double maxBits = 32;
         const int W = 60, H = 200, n = static_cast<int>(prec.rows.size());
+        // Axis: the smallest of 4/8/16/32 bits that holds every layer, so a
+        // 2-5 bit run is not drawn as slivers on a 32-bit scale.
+        double top = 0;
+        for (int i = 0; i < n; ++i)
+            top = std::max(top, num(prec.rows[i][1]));
+        double maxBits = 4;
+        while (maxBits < top && maxBits < 32)
+            maxBits *= 2;
+        maxBits = std::max(maxBits, top);
         h << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << std::max(200, n * W + 60)
           << "\" height=\"" << H + 40 << "\">";
         for (int i = 0; i < n; ++i) {
@@ -143,7 +151,7 @@ void writeHtmlReport(const ProfileStore& store, const std::string& htmlPath,
               << " " << fmt(b, 1) << "</text>";
         }
         h << "<line x1=\"35\" y1=\"10\" x2=\"35\" y2=\"" << H + 10 << "\" stroke=\"#444\"/>"
-          << "<text x=\"2\" y=\"18\" font-size=\"10\">32</text></svg>\n";
+          << "<text x=\"2\" y=\"18\" font-size=\"10\">" << fmt(maxBits, 0) << "</text></svg>\n";
     }
 
     // Per-token strip: the token's mean level over layers (sliced), else its layers' bits.
