@@ -59,6 +59,34 @@ MOBI_TARGET void rowCoefficients(const Plan& p, const Input& in, int64_t r, int 
     }
 }
 
+// One group of NR rows with a run-time chunk count (tail groups and group
+// sizes that are not compile-time constants): per plane, the x values at set
+// bits summed by masked adds, then scaled by the plane's coefficient.
+template <int NR>
+MOBI_TARGET MOBI_INLINE void groupRuntimeChunks(const Plan& p, const float* xg, int64_t mb, int nch,
+                                                int64_t r, int64_t g, const float* coef,
+                                                __m512* acc) {
+    const int P = p.nPlanes;
+    const int64_t G = p.groupsPerRow;
+    for (int q = 0; q < P; ++q) {
+        __m512 S[NR];
+        const __m512 x0 = _mm512_loadu_ps(xg);
+        for (int i = 0; i < NR; ++i)
+            S[i] = _mm512_maskz_mov_ps(
+                static_cast<__mmask16>(load16(planeRowByte(p, p.planes[q], r + i, mb))), x0);
+        for (int c = 1; c < nch; ++c) {
+            const __m512 xv = _mm512_loadu_ps(xg + 16 * c);
+            for (int i = 0; i < NR; ++i)
+                S[i] = _mm512_mask_add_ps(
+                    S[i],
+                    static_cast<__mmask16>(load16(planeRowByte(p, p.planes[q], r + i, mb + 2 * c))),
+                    S[i], xv);
+        }
+        for (int i = 0; i < NR; ++i)
+            acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(coef[(i * P + q) * G + g]), S[i], acc[i]);
+    }
+}
+
 // NCH > 0: every group has NCH 16-column chunks (compile time); NCH == 0:
 // chunks counted per group (tail groups, other group sizes).
 template <int NR, int NCH>
@@ -103,25 +131,7 @@ MOBI_TARGET MOBI_INLINE void tile(const Plan& p, const Input& in, float* y, int6
                         _mm512_fmadd_ps(_mm512_set1_ps(coef[(i * P + q) * G + g]), S[i], acc[i]);
             }
         } else {
-            for (int q = 0; q < P; ++q) {
-                __m512 S[NR];
-                const __m512 x0 = _mm512_loadu_ps(xg);
-                for (int i = 0; i < NR; ++i)
-                    S[i] = _mm512_maskz_mov_ps(
-                        static_cast<__mmask16>(load16(planeRowByte(p, p.planes[q], r + i, mb))),
-                        x0);
-                for (int c = 1; c < nch; ++c) {
-                    const __m512 xv = _mm512_loadu_ps(xg + 16 * c);
-                    for (int i = 0; i < NR; ++i)
-                        S[i] = _mm512_mask_add_ps(S[i],
-                                                  static_cast<__mmask16>(load16(planeRowByte(
-                                                      p, p.planes[q], r + i, mb + 2 * c))),
-                                                  S[i], xv);
-                }
-                for (int i = 0; i < NR; ++i)
-                    acc[i] =
-                        _mm512_fmadd_ps(_mm512_set1_ps(coef[(i * P + q) * G + g]), S[i], acc[i]);
-            }
+            groupRuntimeChunks<NR>(p, xg, mb, nch, r, g, coef, acc);
         }
     }
     if constexpr (NCH > 0) {
@@ -132,25 +142,7 @@ MOBI_TARGET MOBI_INLINE void tile(const Plan& p, const Input& in, float* y, int6
             const int nch = static_cast<int>(std::min<int64_t>(cpg, (p.cols - c0 + 15) / 16));
             const float* xg = in.x + c0;
             const int64_t mb = c0 / 8;
-            for (int q = 0; q < P; ++q) {
-                __m512 S[NR];
-                const __m512 x0 = _mm512_loadu_ps(xg);
-                for (int i = 0; i < NR; ++i)
-                    S[i] = _mm512_maskz_mov_ps(
-                        static_cast<__mmask16>(load16(planeRowByte(p, p.planes[q], r + i, mb))),
-                        x0);
-                for (int c = 1; c < nch; ++c) {
-                    const __m512 xv = _mm512_loadu_ps(xg + 16 * c);
-                    for (int i = 0; i < NR; ++i)
-                        S[i] = _mm512_mask_add_ps(S[i],
-                                                  static_cast<__mmask16>(load16(planeRowByte(
-                                                      p, p.planes[q], r + i, mb + 2 * c))),
-                                                  S[i], xv);
-                }
-                for (int i = 0; i < NR; ++i)
-                    acc[i] =
-                        _mm512_fmadd_ps(_mm512_set1_ps(coef[(i * P + q) * G + g]), S[i], acc[i]);
-            }
+            groupRuntimeChunks<NR>(p, xg, mb, nch, r, g, coef, acc);
         }
     }
     for (int i = 0; i < NR; ++i)
