@@ -1,5 +1,7 @@
 // `bench MODEL`: prefill/decode speed against the machine's bandwidth.
 #include "CliCommon.h"
+#include "Precision.h"
+#include "route/RouterPolicy.h"
 
 #include "eval/Benchmark.h"
 #include "quant/SlicedModel.h"
@@ -32,6 +34,7 @@ int runBench(const std::vector<std::string>& args) {
     p.option("repeats", "N", "repeats, best kept", "3");
     addModelOptions(p);
     addLevelOptions(p);
+    addBudgetOptions(p);
     p.flag("json", "print JSON");
     if (!p.parse(args)) return 0;
     mobi::BenchOptions o;
@@ -40,7 +43,9 @@ int runBench(const std::vector<std::string>& args) {
     o.repeats = p.getInt("repeats", 1, 1000);
     o.threads = threadsOption(p);
     const mobi::Model m = loadModelArg(p, false);
-    o.level = levelOption(p, m);
+    const Precision prec = precisionOption(p, m);
+    o.level = prec.level;
+    o.policy = prec.policy;
     if (o.promptTokens + o.genTokens + 1 > m.config.seqLen && m.config.seqLen > 0)
         throw UsageError("--prompt-tokens + --gen-tokens exceed the model's context of " +
                          std::to_string(m.config.seqLen));
@@ -51,7 +56,11 @@ int runBench(const std::vector<std::string>& args) {
         mobi::Json j(mobi::Json::Object{});
         j.set("model", m.path);
         j.set("threads", r.threads);
-        if (m.sliced) {
+        if (prec.routed) {
+            j.set("budget", prec.budget);
+            j.set("allocation", mobi::budgetAllocationName(prec.allocation));
+            j.set("achieved_bits", r.routedBits);
+        } else if (m.sliced) {
             const int k = o.level > 0 ? o.level : m.sliced->levels();
             j.set("level", k);
             j.set("bits", m.sliced->config.bitsForLevel(k));
@@ -71,7 +80,10 @@ int runBench(const std::vector<std::string>& args) {
     }
     std::printf("model            %s (%.2f GB)\n", m.path.c_str(), fileBytes / 1e9);
     std::printf("threads          %d\n", r.threads);
-    if (m.sliced) {
+    if (prec.routed) {
+        std::printf("routed           budget %.3g bits (%s), decode achieved %.3f bits\n",
+                    prec.budget, mobi::budgetAllocationName(prec.allocation), r.routedBits);
+    } else if (m.sliced) {
         const int k = o.level > 0 ? o.level : m.sliced->levels();
         std::printf("sliced level     %d (%d bits, %.3f effective bits/weight)\n", k,
                     m.sliced->config.bitsForLevel(k), m.sliced->effectiveBits(k));

@@ -1,5 +1,6 @@
 // `generate MODEL`: text generation on the CPU with run.c's semantics.
 #include "CliCommon.h"
+#include "Precision.h"
 
 #include "eval/Generator.h"
 #include "util/Json.h"
@@ -21,6 +22,7 @@ int runGenerate(const std::vector<std::string>& args) {
     p.option("seed", "S", "random seed, 0 = from the clock", "0");
     addModelOptions(p);
     addLevelOptions(p);
+    addBudgetOptions(p);
     p.flag("no-prefill", "feed the prompt token by token instead of one batch");
     p.flag("json", "print a JSON result (text, ids, timings) instead of streaming");
     if (!p.parse(args)) return 0;
@@ -37,9 +39,9 @@ int runGenerate(const std::vector<std::string>& args) {
     const bool json = p.flagSet("json");
 
     const mobi::Model m = loadModelArg(p, true);
-    const int level = levelOption(p, m);
+    const Precision prec = precisionOption(p, m);
     mobi::Transformer t(m, threads);
-    if (level > 0) t.setLevel(level);
+    prec.apply(t);
     if (o.steps > t.maxContext()) o.steps = t.maxContext();
 
     const mobi::GenerateResult r =
@@ -64,12 +66,14 @@ int runGenerate(const std::vector<std::string>& args) {
         j.set("prefill_tokens_per_s", prefillTps);
         j.set("decode_tokens_per_s", decodeTps);
         j.set("threads", threads);
+        prec.addJson(j);
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
     std::printf("\n");
     std::fprintf(stderr, "prompt %d tokens, generated %d tokens, decode %.1f tok/s\n",
                  r.promptTokens, r.generatedTokens, decodeTps);
+    if (prec.routed) std::fprintf(stderr, "%s\n", prec.summary().c_str());
     return 0;
 }
 

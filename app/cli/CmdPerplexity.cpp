@@ -1,5 +1,6 @@
 // `perplexity MODEL --text FILE`: llama.cpp's llama-perplexity protocol.
 #include "CliCommon.h"
+#include "Precision.h"
 
 #include "core/Error.h"
 #include "eval/Perplexity.h"
@@ -22,6 +23,7 @@ int runPerplexity(const std::vector<std::string>& args) {
     p.option("chunks", "N", "score at most N chunks, 0 = all", "0");
     addModelOptions(p);
     addLevelOptions(p);
+    addBudgetOptions(p);
     p.flag("json", "print a JSON result");
     if (!p.parse(args)) return 0;
     if (!p.has("text")) throw UsageError("--text FILE is required");
@@ -34,9 +36,9 @@ int runPerplexity(const std::vector<std::string>& args) {
 
     const mobi::Model m = loadModelArg(p, true);
     // Like llama.cpp's -c, an explicit --ctx may exceed the trained context.
-    const int level = levelOption(p, m);
+    const Precision prec = precisionOption(p, m);
     mobi::Transformer t(m, threads, o.ctx);
-    if (level > 0) t.setLevel(level);
+    prec.apply(t);
     if (o.ctx == 0) o.ctx = t.maxContext();
     if (o.ctx < 4) throw UsageError("--ctx must be at least 4");
     o.bos = m.tokenizer->bos();
@@ -58,16 +60,18 @@ int runPerplexity(const std::vector<std::string>& args) {
         j.set("scored_tokens", mobi::Json(static_cast<int64_t>(r.scoredTokens)));
         j.set("text_tokens", static_cast<int>(tokens.size()));
         j.set("seconds", r.seconds);
-        if (m.sliced) {
+        if (m.sliced && !prec.routed) {
             j.set("level", t.level());
             j.set("bits", m.sliced->config.bitsForLevel(t.level()));
         }
+        prec.addJson(j);
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
     if (progressTty) std::fprintf(stderr, "\n");
     std::printf("perplexity %.4f over %d chunks of %d tokens (%lld scored, %.2f s)\n", r.ppl,
                 r.chunks, r.ctx, static_cast<long long>(r.scoredTokens), r.seconds);
+    if (prec.routed) std::printf("%s\n", prec.summary().c_str());
     return 0;
 }
 

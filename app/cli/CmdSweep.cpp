@@ -49,6 +49,7 @@ Row rtnRow(const mobi::Model& src, int bits, int group, mobi::ThreadPool& pool,
            const std::vector<int>& tokens, int ctx, int threads) {
     mobi::Model m = src;
     m.sliced.reset();
+    m.routers.reset();
     mobi::RtnQuantizer::Options o;
     o.bits = bits;
     o.groupSize = group;

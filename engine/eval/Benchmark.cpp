@@ -1,5 +1,9 @@
 #include "eval/Benchmark.h"
 
+#include "core/Error.h"
+#include "route/LevelPolicy.h"
+#include "route/RoutingStats.h"
+
 #include "core/ThreadPool.h"
 #include "kernels/MemoryBandwidth.h"
 #include "model/Transformer.h"
@@ -63,6 +67,15 @@ BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
     }
     Transformer t(model, r.threads, o.promptTokens + o.genTokens + 1);
     if (o.level > 0) t.setLevel(o.level);
+    std::unique_ptr<RoutingStats> routing;
+    if (o.policy) {
+        if (!model.sliced) throw EngineError(model.path, "a level policy needs a sliced model");
+        std::vector<int> bits;
+        for (int k = 1; k <= model.sliced->levels(); ++k)
+            bits.push_back(model.sliced->config.bitsForLevel(k));
+        routing = std::make_unique<RoutingStats>(bits, model.config.nLayers);
+        t.setLevelPolicy(o.policy);
+    }
     // A shared VM's memory bandwidth drifts by up to 2x within minutes, so
     // every repeat probes the bandwidth right before its decode and the
     // fraction is taken per repeat (the median is reported).
@@ -73,8 +86,21 @@ BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
     {
         const std::vector<float>& logits = t.forward(prompt.data(), o.promptTokens, 0);
         int tok = argmax(logits.data(), vocab);
+        if (routing) t.setObserver([&](const LayerEvent& e) { routing->observe(e); });
         for (int i = 0; i < o.genTokens; ++i)
             tok = argmax(t.forward(&tok, 1, o.promptTokens + i).data(), vocab);
+        if (routing) {
+            // Decode bytes: the non-sliced part plus each level's share.
+            t.setObserver({});
+            const SlicedModel& sm = *model.sliced;
+            const double top = static_cast<double>(sm.levelBytes(sm.levels()));
+            double sliced = 0;
+            for (int k = 1; k <= sm.levels(); ++k)
+                sliced += static_cast<double>(sm.levelBytes(k)) * routing->levelCount(k) /
+                          static_cast<double>(routing->decisions());
+            r.bytesPerToken = decodeBytesPerToken(model, sm.levels()) - top + sliced;
+            r.routedBits = routing->averageBits();
+        }
         struct rusage ru {};
         getrusage(RUSAGE_SELF, &ru);
         r.peakRssBytes = static_cast<double>(ru.ru_maxrss) * 1024.0; // Linux reports KiB

@@ -5,8 +5,11 @@
 #include "model/Model.h"
 
 #include <cstdint>
+#include <memory>
 
 namespace mobi {
+
+class LevelPolicy;
 
 struct BenchOptions {
     int threads = 0;       // 0 = all cores
@@ -15,6 +18,8 @@ struct BenchOptions {
     int repeats = 3;       // best of
     uint64_t seed = 1;
     int level = 0; // MoBiSlice level of a sliced model, 0 = top
+    // Per-token levels (e.g. MoBiRoute at a budget) instead of `level`.
+    std::shared_ptr<LevelPolicy> policy;
 };
 
 struct BenchResult {
@@ -27,6 +32,9 @@ struct BenchResult {
     // Median over repeats of (decode GB/s / bandwidth probed just before it).
     double bandwidthFraction = 0;
     double peakRssBytes = 0; // process peak resident memory after a warm-up run, before probing
+    // With a policy: average bits of the decode steps' (token, block)
+    // decisions in the warm-up run, and bytesPerToken weighted by them.
+    double routedBits = 0;
 };
 
 // Weight bytes a single-token decode step reads: every block matrix, norms,

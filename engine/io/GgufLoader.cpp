@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "io/GgufFile.h"
+#include "io/RoutedGguf.h"
 #include "io/SlicedGguf.h"
 #include "tokenizer/BpeTokenizer.h"
 #include "tokenizer/SentencePieceTokenizer.h"
@@ -200,6 +201,11 @@ Model loadGguf(const std::string& path, const LoadOptions& options) {
             if (ti.name.rfind("blk.", 0) == 0 && isSlicedTensorName(ti.name))
                 throw FormatError(path, "tensor " + ti.name +
                                             " looks sliced but the file has no mobiquant metadata");
+    if (hasRouterMetadata(f)) {
+        if (!sliced)
+            throw FormatError(path, "has MoBiRoute routers but no MoBiSlice slices to route");
+        m.routers = readRouterSet(f, c, m.sliced->config, used);
+    }
     auto linear = [&](const std::string& name) { return sliced ? opt(name) : get(name); };
 
     m.weights.layers.resize(static_cast<size_t>(c.nLayers));

@@ -4,6 +4,7 @@
 #include "core/Half.h"
 #include "io/GgufFile.h"
 #include "io/RopePermute.h"
+#include "io/RoutedGguf.h"
 #include "io/SlicedGguf.h"
 #include "quant/SlicedModel.h"
 #include "tokenizer/BpeTokenizer.h"
@@ -453,6 +454,14 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
             add(b + "ffn_down.weight", L.wDown);
         }
     }
+    if (model.routers) {
+        if (!sm) throw EngineError(path, "routers need a sliced model");
+        model.routers->validate(c, sm->config, path);
+        for (Tensor& t : routerTensors(*model.routers)) {
+            const std::string name = t.name;
+            addRaw(name, std::move(t));
+        }
+    }
     uint64_t offset = 0;
     for (PlannedTensor& p : plan) {
         p.offset = offset;
@@ -491,6 +500,14 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
         md.putU32("mobiquant.group_size", static_cast<uint32_t>(sm->config.groupSize));
         md.putString("mobiquant.mode", sliceModeName(sm->config.mode));
         md.putString("mobiquant.source_hash", sm->sourceHash);
+    }
+    if (model.routers) {
+        const RouterSet& r = *model.routers;
+        md.putU32("mobiroute.version", kMobirouteVersion);
+        md.putI32Array("mobiroute.level_bits", r.levelBits);
+        md.putU32("mobiroute.hidden", static_cast<uint32_t>(r.routers.front().hidden));
+        md.putU32("mobiroute.calibration_tokens", static_cast<uint32_t>(r.calibrationTokens));
+        md.putString("mobiroute.objective", r.objective);
     }
     if (model.tokenizer) {
         if (auto* spm = dynamic_cast<const SentencePieceTokenizer*>(model.tokenizer.get()))

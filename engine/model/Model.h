@@ -13,6 +13,7 @@ namespace mobi {
 
 class Tokenizer;
 struct SlicedModel;
+struct RouterSet;
 
 struct LayerWeights {
     Tensor attnNorm;          // [dim]
@@ -43,6 +44,9 @@ struct Model {
     // When set, the dense q/k/v/o/gate/up/down tensors may be absent (a
     // sliced GGUF stores only the slices) and the forward uses the slices.
     std::shared_ptr<const SlicedModel> sliced;
+    // MoBiRoute routers and budget tables of a sliced model (null when the
+    // file has none): what --budget routes with.
+    std::shared_ptr<const RouterSet> routers;
 
     // Checks every tensor's presence, dtype and shape against the config;
     // throws FormatError naming `path` and the tensor.

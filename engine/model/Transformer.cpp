@@ -5,6 +5,7 @@
 #include "kernels/VectorOps.h"
 #include "quant/SlicedKernels.h"
 #include "quant/SlicedModel.h"
+#include "route/LevelPolicy.h"
 #include "trace/Tracer.h"
 
 #include <algorithm>
@@ -57,6 +58,10 @@ struct Transformer::State {
     KernelIsa isa = KernelIsa::Scalar;
     const SlicedModel* sliced = nullptr; // block linears from slices when set
     int level = 0;
+    std::shared_ptr<LevelPolicy> policy; // per-token levels when set
+    std::vector<int> tokLevels;          // [n] levels of the current block
+    std::vector<float> scores;           // [n * policy->scoreWidth()]
+    std::vector<float> gatherX, gatherY; // rows of one level (grouped prefill)
     std::vector<LayerViews> layers;
     WeightView classifier;
     std::vector<float> finalNorm;
@@ -119,21 +124,19 @@ Transformer::Transformer(const Model& model, int nThreads, int maxContext)
         LayerViews V;
         if (s.sliced) {
             const SlicedLayer& S = s.sliced->layers[static_cast<size_t>(l)];
-            const int64_t shapes[7][2] = {{c.qDim(), c.dim},      {c.kvDim(), c.dim},
-                                          {c.kvDim(), c.dim},     {c.dim, c.qDim()},
-                                          {c.hiddenDim, c.dim},   {c.hiddenDim, c.dim},
-                                          {c.dim, c.hiddenDim}};
+            const int64_t shapes[7][2] = {
+                {c.qDim(), c.dim},    {c.kvDim(), c.dim},   {c.kvDim(), c.dim},  {c.dim, c.qDim()},
+                {c.hiddenDim, c.dim}, {c.hiddenDim, c.dim}, {c.dim, c.hiddenDim}};
             const auto all = S.all();
             for (size_t i = 0; i < all.size(); ++i)
                 if (all[i]->rows() != shapes[i][0] || all[i]->cols() != shapes[i][1] ||
                     all[i]->levels() != s.sliced->levels())
-                    throw EngineError(where, "sliced matrix " + all[i]->name() + " of block " +
-                                                 std::to_string(l) + " is " +
-                                                 std::to_string(all[i]->rows()) + " x " +
-                                                 std::to_string(all[i]->cols()) +
-                                                 ", the config needs " +
-                                                 std::to_string(shapes[i][0]) + " x " +
-                                                 std::to_string(shapes[i][1]));
+                    throw EngineError(
+                        where, "sliced matrix " + all[i]->name() + " of block " +
+                                   std::to_string(l) + " is " + std::to_string(all[i]->rows()) +
+                                   " x " + std::to_string(all[i]->cols()) + ", the config needs " +
+                                   std::to_string(shapes[i][0]) + " x " +
+                                   std::to_string(shapes[i][1]));
         } else {
             V.wq = matrix(L.wq, c.qDim(), c.dim, "wq");
             V.wk = matrix(L.wk, c.kvDim(), c.dim, "wk");
@@ -174,6 +177,13 @@ Transformer::Transformer(const Model& model, int nThreads, int maxContext)
 
 Transformer::~Transformer() = default;
 
+void Transformer::setLevelPolicy(std::shared_ptr<LevelPolicy> policy) {
+    if (policy && !state_->sliced)
+        throw EngineError(model_.path.empty() ? "model" : model_.path,
+                          "model is not sliced: a level policy needs levels");
+    state_->policy = std::move(policy);
+}
+
 void Transformer::setLevel(int k) {
     const std::string where = model_.path.empty() ? "model" : model_.path;
     if (!state_->sliced) throw EngineError(where, "model is not sliced: it has no levels");
@@ -183,9 +193,240 @@ void Transformer::setLevel(int k) {
     state_->level = k;
 }
 
-int Transformer::level() const { return state_->level; }
+int Transformer::level() const {
+    return state_->level;
+}
 
-int Transformer::levels() const { return state_->sliced ? state_->sliced->levels() : 0; }
+int Transformer::levels() const {
+    return state_->sliced ? state_->sliced->levels() : 0;
+}
+
+void Transformer::runBlock(int l, int n, int pos) {
+    const ModelConfig& c = model_.config;
+    State& s = *state_;
+    ThreadPool& pool = *pool_;
+    const int dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim;
+    const int hidden = c.hiddenDim, nHeads = c.nHeads, group = c.nHeads / c.nKvHeads;
+    const size_t layerCache = static_cast<size_t>(maxContext_) * kvDim;
+    auto observe = [&](int layer, LayerPoint point, int width, const float* data) {
+        if (observer_) observer_(LayerEvent{layer, point, n, width, pos, data});
+    };
+    // A group of block linears sharing input X: the dense kernels, or the
+    // sliced kernels at each token's level. Tokens are grouped by level so
+    // each level present runs one kernel call (gathered rows when mixed).
+    auto linear = [&](const SlicedLayer* S, const SlicedMatrix* const* sm, const MatmulJob* jobs,
+                      int nJobs, const float* X, int ldx) {
+        if (!S) {
+            matmulGroup(pool, jobs, nJobs, X, ldx, n, s.isa);
+            return;
+        }
+        SlicedJob sj[3];
+        const int* lv = s.tokLevels.data();
+        if (std::all_of(lv, lv + n, [&](int k) { return k == lv[0]; })) {
+            for (int i = 0; i < nJobs; ++i)
+                sj[i] = SlicedJob{sm[i], lv[0], jobs[i].y, jobs[i].ldy};
+            slicedMatmulGroup(pool, sj, nJobs, X, ldx, n, s.isa);
+            return;
+        }
+        int64_t outWidth = 0;
+        for (int i = 0; i < nJobs; ++i)
+            outWidth += sm[i]->rows();
+        s.gatherX.resize(size_t(n) * ldx);
+        s.gatherY.resize(size_t(n) * outWidth);
+        std::vector<int> rows;
+        rows.reserve(size_t(n));
+        for (int k = 1; k <= s.sliced->levels(); ++k) {
+            rows.clear();
+            for (int t = 0; t < n; ++t)
+                if (lv[t] == k) rows.push_back(t);
+            if (rows.empty()) continue;
+            const int m = static_cast<int>(rows.size());
+            for (int r = 0; r < m; ++r)
+                std::copy(X + size_t(rows[r]) * ldx, X + size_t(rows[r]) * ldx + ldx,
+                          &s.gatherX[size_t(r) * ldx]);
+            int64_t off = 0;
+            for (int i = 0; i < nJobs; ++i) {
+                sj[i] = SlicedJob{sm[i], k, &s.gatherY[size_t(off) * m], sm[i]->rows()};
+                off += sm[i]->rows();
+            }
+            slicedMatmulGroup(pool, sj, nJobs, s.gatherX.data(), ldx, m, s.isa);
+            for (int i = 0; i < nJobs; ++i)
+                for (int r = 0; r < m; ++r)
+                    std::copy(sj[i].y + size_t(r) * sm[i]->rows(),
+                              sj[i].y + size_t(r + 1) * sm[i]->rows(),
+                              jobs[i].y + size_t(rows[r]) * jobs[i].ldy);
+        }
+    };
+
+    const LayerViews& L = s.layers[l];
+    const SlicedLayer* S = s.sliced ? &s.sliced->layers[static_cast<size_t>(l)] : nullptr;
+    TraceScope layerRange("layer", pos, l);
+    TraceScope attentionRange("attention", pos, l);
+    observe(l, LayerPoint::BlockInput, dim, s.x.data());
+    for (int t = 0; t < n; ++t)
+        rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim, c.rmsEps);
+    observe(l, LayerPoint::AttnNormOut, dim, s.xb.data());
+    if (S) chooseLevels(l, n, pos);
+
+    const MatmulJob qkv[3] = {
+        {L.wq, s.q.data(), qDim}, {L.wk, s.k.data(), kvDim}, {L.wv, s.v.data(), kvDim}};
+    const SlicedMatrix* qkvS[3] = {S ? &S->wq : nullptr, S ? &S->wk : nullptr,
+                                   S ? &S->wv : nullptr};
+    linear(S, qkvS, qkv, 3, s.xb.data(), dim);
+
+    for (int t = 0; t < n; ++t) {
+        float* qt = &s.q[size_t(t) * qDim];
+        float* kt = &s.k[size_t(t) * kvDim];
+        float* vt = &s.v[size_t(t) * kvDim];
+        if (!L.bq.empty()) {
+            for (int i = 0; i < qDim; ++i)
+                qt[i] += L.bq[i];
+            for (int i = 0; i < kvDim; ++i)
+                kt[i] += L.bk[i];
+            for (int i = 0; i < kvDim; ++i)
+                vt[i] += L.bv[i];
+        }
+        if (!L.qNorm.empty()) {
+            for (int h = 0; h < nHeads; ++h)
+                rmsNorm(qt + h * hd, qt + h * hd, L.qNorm.data(), hd, c.rmsEps);
+            for (int h = 0; h < c.nKvHeads; ++h)
+                rmsNorm(kt + h * hd, kt + h * hd, L.kNorm.data(), hd, c.rmsEps);
+        }
+        // RoPE: pair i rotates by (pos / scale) * theta^(-2i/hd).
+        const float p = static_cast<float>(pos + t) / c.ropeScale;
+        for (int i = 0; i < hd / 2; ++i) {
+            const float freq = 1.0f / std::pow(c.ropeTheta, (2.0f * i) / static_cast<float>(hd));
+            const float a = p * freq;
+            s.ropeCos[i] = std::cos(a);
+            s.ropeSin[i] = std::sin(a);
+        }
+        const bool interleaved = c.ropeStyle == RopeStyle::Interleaved;
+        auto rotate = [&](float* vec, int heads) {
+            for (int h = 0; h < heads; ++h) {
+                float* hv = vec + h * hd;
+                for (int i = 0; i < hd / 2; ++i) {
+                    const int a = interleaved ? 2 * i : i;
+                    const int b = interleaved ? 2 * i + 1 : i + hd / 2;
+                    const float v0 = hv[a], v1 = hv[b];
+                    hv[a] = v0 * s.ropeCos[i] - v1 * s.ropeSin[i];
+                    hv[b] = v0 * s.ropeSin[i] + v1 * s.ropeCos[i];
+                }
+            }
+        };
+        rotate(qt, nHeads);
+        rotate(kt, c.nKvHeads);
+        std::copy(kt, kt + kvDim, &s.keyCache[l * layerCache + size_t(pos + t) * kvDim]);
+        std::copy(vt, vt + kvDim, &s.valueCache[l * layerCache + size_t(pos + t) * kvDim]);
+    }
+
+    // Attention, threads over heads; token t sees positions 0..pos+t.
+    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    const float* kc = &s.keyCache[l * layerCache];
+    const float* vc = &s.valueCache[l * layerCache];
+    pool.run([&](int th, int nth) {
+        float* att = &s.att[size_t(th) * maxContext_];
+        const int h0 = nHeads * th / nth, h1 = nHeads * (th + 1) / nth;
+        for (int h = h0; h < h1; ++h) {
+            const int kvh = h / group;
+            for (int t = 0; t < n; ++t) {
+                const float* qh = &s.q[size_t(t) * qDim + h * hd];
+                const int len = pos + t + 1;
+                float mx = -INFINITY;
+                for (int j = 0; j < len; ++j) {
+                    const float* kj = kc + size_t(j) * kvDim + kvh * hd;
+                    att[j] = dotF32(qh, kj, hd) * scale;
+                    mx = std::max(mx, att[j]);
+                }
+                float sum = 0;
+                for (int j = 0; j < len; ++j) {
+                    att[j] = std::exp(att[j] - mx);
+                    sum += att[j];
+                }
+                const float inv = 1.0f / sum;
+                float* out = &s.xb2[size_t(t) * qDim + h * hd];
+                std::fill(out, out + hd, 0.0f);
+                for (int j = 0; j < len; ++j) {
+                    axpyF32(att[j] * inv, vc + size_t(j) * kvDim + kvh * hd, out, hd);
+                }
+            }
+        }
+    });
+
+    const MatmulJob wo{L.wo, s.xb.data(), dim};
+    const SlicedMatrix* woS[1] = {S ? &S->wo : nullptr};
+    linear(S, woS, &wo, 1, s.xb2.data(), qDim);
+    observe(l, LayerPoint::AttnOut, dim, s.xb.data());
+    for (size_t i = 0; i < size_t(n) * dim; ++i)
+        s.x[i] += s.xb[i];
+    attentionRange.end();
+
+    TraceScope ffnRange("ffn", pos, l);
+    for (int t = 0; t < n; ++t)
+        rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.ffnNorm.data(), dim, c.rmsEps);
+    observe(l, LayerPoint::FfnNormOut, dim, s.xb.data());
+    const MatmulJob gateUp[2] = {{L.wGate, s.hb.data(), hidden}, {L.wUp, s.hb2.data(), hidden}};
+    const SlicedMatrix* gateUpS[2] = {S ? &S->wGate : nullptr, S ? &S->wUp : nullptr};
+    linear(S, gateUpS, gateUp, 2, s.xb.data(), dim);
+    // SwiGLU; its exp is a visible share of a prefill, so it is threaded.
+    pool.parallelFor(
+        0, int64_t(n) * hidden,
+        [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) {
+                const float g = s.hb[i];
+                s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
+            }
+        },
+        1024);
+    const MatmulJob down{L.wDown, s.xb.data(), dim};
+    const SlicedMatrix* downS[1] = {S ? &S->wDown : nullptr};
+    linear(S, downS, &down, 1, s.hb.data(), hidden);
+    observe(l, LayerPoint::FfnOut, dim, s.xb.data());
+    for (size_t i = 0; i < size_t(n) * dim; ++i)
+        s.x[i] += s.xb[i];
+    observe(l, LayerPoint::BlockOutput, dim, s.x.data());
+}
+
+void Transformer::chooseLevels(int l, int n, int pos) {
+    State& s = *state_;
+    const int dim = model_.config.dim;
+    s.tokLevels.resize(size_t(n));
+    int width = 0;
+    if (!s.policy) {
+        std::fill(s.tokLevels.begin(), s.tokLevels.end(), s.level);
+    } else {
+        width = s.policy->scoreWidth();
+        s.scores.resize(size_t(n) * size_t(std::max(width, 0)));
+        s.policy->choose(l, s.xb.data(), n, dim, pos, s.tokLevels.data(), s.scores.data());
+        const int K = s.sliced->levels();
+        for (int t = 0; t < n; ++t)
+            if (s.tokLevels[size_t(t)] < 1 || s.tokLevels[size_t(t)] > K)
+                throw EngineError("level policy", "chose level " +
+                                                      std::to_string(s.tokLevels[size_t(t)]) +
+                                                      " in block " + std::to_string(l) +
+                                                      " (levels 1.." + std::to_string(K) + ")");
+    }
+    if (observer_)
+        observer_(LayerEvent{l, LayerPoint::Route, n, width, pos,
+                             width > 0 ? s.scores.data() : nullptr, s.tokLevels.data()});
+}
+
+void Transformer::forwardBlock(int layer, const float* xIn, int n, int pos, float* xOut) {
+    const ModelConfig& c = model_.config;
+    const std::string where = model_.path.empty() ? "forward" : model_.path;
+    if (layer < 0 || layer >= c.nLayers)
+        throw EngineError(where, "block " + std::to_string(layer) + " does not exist");
+    if (n <= 0) throw EngineError(where, "forward needs at least one token");
+    if (pos < 0 || static_cast<int64_t>(pos) + n > maxContext_)
+        throw EngineError(where, "positions " + std::to_string(pos) + ".." +
+                                     std::to_string(static_cast<int64_t>(pos) + n - 1) +
+                                     " exceed the context of " + std::to_string(maxContext_) +
+                                     " tokens");
+    State& s = *state_;
+    s.reserve(c, n);
+    std::copy(xIn, xIn + size_t(n) * c.dim, s.x.begin());
+    runBlock(layer, n, pos);
+    std::copy(s.x.begin(), s.x.begin() + size_t(n) * c.dim, xOut);
+}
 
 const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos, bool allLogits) {
     const ModelConfig& c = model_.config;
@@ -205,159 +446,13 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
     State& s = *state_;
     s.reserve(c, n);
     ThreadPool& pool = *pool_;
-    const int dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim;
-    const int hidden = c.hiddenDim, nHeads = c.nHeads, group = c.nHeads / c.nKvHeads;
-    const size_t layerCache = static_cast<size_t>(maxContext_) * kvDim;
-    auto observe = [&](int layer, LayerPoint point, int width, const float* data) {
-        if (observer_) observer_(LayerEvent{layer, point, n, width, pos, data});
-    };
+    const int dim = c.dim;
 
     for (int t = 0; t < n; ++t)
         model_.weights.tokEmbeddings.rowToF32(tokens[t], &s.x[size_t(t) * dim]);
 
-    // A group of block linears sharing input X: sliced kernels at the
-    // current level when the model is sliced, the dense kernels otherwise.
-    auto linear = [&](const SlicedLayer* S, const SlicedMatrix* const* sm, const MatmulJob* jobs,
-                      int nJobs, const float* X, int ldx) {
-        if (!S) {
-            matmulGroup(pool, jobs, nJobs, X, ldx, n, s.isa);
-            return;
-        }
-        SlicedJob sj[3];
-        for (int i = 0; i < nJobs; ++i)
-            sj[i] = SlicedJob{sm[i], s.level, jobs[i].y, jobs[i].ldy};
-        slicedMatmulGroup(pool, sj, nJobs, X, ldx, n, s.isa);
-    };
-
-    for (int l = 0; l < c.nLayers; ++l) {
-        const LayerViews& L = s.layers[l];
-        const SlicedLayer* S = s.sliced ? &s.sliced->layers[static_cast<size_t>(l)] : nullptr;
-        TraceScope layerRange("layer", pos, l);
-        TraceScope attentionRange("attention", pos, l);
-        observe(l, LayerPoint::BlockInput, dim, s.x.data());
-        for (int t = 0; t < n; ++t)
-            rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim,
-                    c.rmsEps);
-        observe(l, LayerPoint::AttnNormOut, dim, s.xb.data());
-
-        const MatmulJob qkv[3] = {
-            {L.wq, s.q.data(), qDim}, {L.wk, s.k.data(), kvDim}, {L.wv, s.v.data(), kvDim}};
-        const SlicedMatrix* qkvS[3] = {S ? &S->wq : nullptr, S ? &S->wk : nullptr,
-                                       S ? &S->wv : nullptr};
-        linear(S, qkvS, qkv, 3, s.xb.data(), dim);
-
-        for (int t = 0; t < n; ++t) {
-            float* qt = &s.q[size_t(t) * qDim];
-            float* kt = &s.k[size_t(t) * kvDim];
-            float* vt = &s.v[size_t(t) * kvDim];
-            if (!L.bq.empty()) {
-                for (int i = 0; i < qDim; ++i)
-                    qt[i] += L.bq[i];
-                for (int i = 0; i < kvDim; ++i)
-                    kt[i] += L.bk[i];
-                for (int i = 0; i < kvDim; ++i)
-                    vt[i] += L.bv[i];
-            }
-            if (!L.qNorm.empty()) {
-                for (int h = 0; h < nHeads; ++h)
-                    rmsNorm(qt + h * hd, qt + h * hd, L.qNorm.data(), hd, c.rmsEps);
-                for (int h = 0; h < c.nKvHeads; ++h)
-                    rmsNorm(kt + h * hd, kt + h * hd, L.kNorm.data(), hd, c.rmsEps);
-            }
-            // RoPE: pair i rotates by (pos / scale) * theta^(-2i/hd).
-            const float p = static_cast<float>(pos + t) / c.ropeScale;
-            for (int i = 0; i < hd / 2; ++i) {
-                const float freq =
-                    1.0f / std::pow(c.ropeTheta, (2.0f * i) / static_cast<float>(hd));
-                const float a = p * freq;
-                s.ropeCos[i] = std::cos(a);
-                s.ropeSin[i] = std::sin(a);
-            }
-            const bool interleaved = c.ropeStyle == RopeStyle::Interleaved;
-            auto rotate = [&](float* vec, int heads) {
-                for (int h = 0; h < heads; ++h) {
-                    float* hv = vec + h * hd;
-                    for (int i = 0; i < hd / 2; ++i) {
-                        const int a = interleaved ? 2 * i : i;
-                        const int b = interleaved ? 2 * i + 1 : i + hd / 2;
-                        const float v0 = hv[a], v1 = hv[b];
-                        hv[a] = v0 * s.ropeCos[i] - v1 * s.ropeSin[i];
-                        hv[b] = v0 * s.ropeSin[i] + v1 * s.ropeCos[i];
-                    }
-                }
-            };
-            rotate(qt, nHeads);
-            rotate(kt, c.nKvHeads);
-            std::copy(kt, kt + kvDim, &s.keyCache[l * layerCache + size_t(pos + t) * kvDim]);
-            std::copy(vt, vt + kvDim, &s.valueCache[l * layerCache + size_t(pos + t) * kvDim]);
-        }
-
-        // Attention, threads over heads; token t sees positions 0..pos+t.
-        const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-        const float* kc = &s.keyCache[l * layerCache];
-        const float* vc = &s.valueCache[l * layerCache];
-        pool.run([&](int th, int nth) {
-            float* att = &s.att[size_t(th) * maxContext_];
-            const int h0 = nHeads * th / nth, h1 = nHeads * (th + 1) / nth;
-            for (int h = h0; h < h1; ++h) {
-                const int kvh = h / group;
-                for (int t = 0; t < n; ++t) {
-                    const float* qh = &s.q[size_t(t) * qDim + h * hd];
-                    const int len = pos + t + 1;
-                    float mx = -INFINITY;
-                    for (int j = 0; j < len; ++j) {
-                        const float* kj = kc + size_t(j) * kvDim + kvh * hd;
-                        att[j] = dotF32(qh, kj, hd) * scale;
-                        mx = std::max(mx, att[j]);
-                    }
-                    float sum = 0;
-                    for (int j = 0; j < len; ++j) {
-                        att[j] = std::exp(att[j] - mx);
-                        sum += att[j];
-                    }
-                    const float inv = 1.0f / sum;
-                    float* out = &s.xb2[size_t(t) * qDim + h * hd];
-                    std::fill(out, out + hd, 0.0f);
-                    for (int j = 0; j < len; ++j) {
-                        axpyF32(att[j] * inv, vc + size_t(j) * kvDim + kvh * hd, out, hd);
-                    }
-                }
-            }
-        });
-
-        const MatmulJob wo{L.wo, s.xb.data(), dim};
-        const SlicedMatrix* woS[1] = {S ? &S->wo : nullptr};
-        linear(S, woS, &wo, 1, s.xb2.data(), qDim);
-        observe(l, LayerPoint::AttnOut, dim, s.xb.data());
-        for (size_t i = 0; i < size_t(n) * dim; ++i)
-            s.x[i] += s.xb[i];
-        attentionRange.end();
-
-        TraceScope ffnRange("ffn", pos, l);
-        for (int t = 0; t < n; ++t)
-            rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.ffnNorm.data(), dim, c.rmsEps);
-        observe(l, LayerPoint::FfnNormOut, dim, s.xb.data());
-        const MatmulJob gateUp[2] = {{L.wGate, s.hb.data(), hidden}, {L.wUp, s.hb2.data(), hidden}};
-        const SlicedMatrix* gateUpS[2] = {S ? &S->wGate : nullptr, S ? &S->wUp : nullptr};
-        linear(S, gateUpS, gateUp, 2, s.xb.data(), dim);
-        // SwiGLU; its exp is a visible share of a prefill, so it is threaded.
-        pool.parallelFor(
-            0, int64_t(n) * hidden,
-            [&](int64_t b, int64_t e) {
-                for (int64_t i = b; i < e; ++i) {
-                    const float g = s.hb[i];
-                    s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
-                }
-            },
-            1024);
-        const MatmulJob down{L.wDown, s.xb.data(), dim};
-        const SlicedMatrix* downS[1] = {S ? &S->wDown : nullptr};
-        linear(S, downS, &down, 1, s.hb.data(), hidden);
-        observe(l, LayerPoint::FfnOut, dim, s.xb.data());
-        for (size_t i = 0; i < size_t(n) * dim; ++i)
-            s.x[i] += s.xb[i];
-        observe(l, LayerPoint::BlockOutput, dim, s.x.data());
-    }
+    for (int l = 0; l < c.nLayers; ++l)
+        runBlock(l, n, pos);
 
     // Only the rows whose logits are wanted go through the final norm and
     // the classifier (the largest matrix of small models).

@@ -11,8 +11,10 @@
 
 namespace mobi {
 
+class LevelPolicy;
+
 class Transformer {
-public:
+  public:
     // maxContext <= 0: the model's trained context (seqLen, or 4096 when the
     // model declares none). A positive maxContext is used as given, even past
     // seqLen (as llama.cpp's -c allows: perplexity at --ctx 256 on a model
@@ -40,8 +42,19 @@ public:
     int level() const;
     // K of a sliced model, 0 for a dense one.
     int levels() const;
+    // Per-token levels chosen by `policy` in every block (null: the uniform
+    // setLevel() level). Throws EngineError for a dense model.
+    void setLevelPolicy(std::shared_ptr<LevelPolicy> policy);
 
-private:
+    // Runs block `layer` alone on xIn (n x dim, the block's input hidden
+    // states at positions pos..pos+n-1), writing that block's keys/values
+    // into the cache, and its output hidden states into xOut (n x dim).
+    // Measures a block on inputs taken from another run (e.g. full precision).
+    void forwardBlock(int layer, const float* xIn, int n, int pos, float* xOut);
+
+  private:
+    void runBlock(int layer, int n, int pos);
+    void chooseLevels(int layer, int n, int pos);
     struct State;
     const Model& model_;
     int maxContext_;

@@ -180,6 +180,7 @@ Model denseModelAtLevel(const Model& model, int k) {
         throw EngineError(model.path.empty() ? "model" : model.path, "model is not sliced");
     Model m = model;
     m.sliced.reset();
+    m.routers.reset();
     for (size_t l = 0; l < model.sliced->layers.size(); ++l) {
         const SlicedLayer& S = model.sliced->layers[l];
         LayerWeights& L = m.weights.layers[l];

@@ -1,0 +1,52 @@
+// Random routing at a given average bits: the baseline a router must beat.
+#pragma once
+
+#include "route/LevelPolicy.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace mobi {
+
+// Every (block, position) independently takes one of the two levels whose
+// bits bracket the budget, the upper one with the probability that makes
+// the expected bits equal the budget (the cheapest mix, close to the uniform
+// level near a level's bits), or draws from given per-block level weights. Draws hash (seed, block,
+// position), so they do not depend on how tokens are batched.
+class RandomPolicy : public LevelPolicy {
+  public:
+    // Throws EngineError for a budget outside the levels' bits.
+    RandomPolicy(std::vector<int> levelBits, double bits, uint64_t seed = 1);
+    // Matched variant: block l draws level k with probability
+    // layerLevelWeights[l][k-1] / sum (e.g. a router's level histogram per
+    // block), so only which tokens get which level is random.
+    RandomPolicy(const std::vector<std::vector<double>>& layerLevelWeights, uint64_t seed = 1);
+    void choose(int layer, const float* xNorm, int n, int dim, int pos, int* levels,
+                float* scores) override;
+    // Every forward that starts at position 0 in block 0 (a new sequence or
+    // perplexity chunk) moves to a new stream of draws.
+
+  private:
+    // Cumulative level probabilities per block (one row shared by all
+    // blocks when it is the only one).
+    std::vector<std::vector<double>> cdf_;
+    uint64_t seed_ = 1, stream_ = 0;
+};
+
+// Levels fixed in advance per (sequence, block, position), e.g. by an
+// oracle: levels[(sequence * layers + layer) * positions + pos]. A forward
+// starting at position 0 in block 0 moves to the next sequence (perplexity
+// chunks in order).
+class TablePolicy : public LevelPolicy {
+  public:
+    TablePolicy(int sequences, int layers, int positions, std::vector<int> levels);
+    void choose(int layer, const float* xNorm, int n, int dim, int pos, int* levels,
+                float* scores) override;
+
+  private:
+    int sequences_, layers_, positions_;
+    int sequence_ = -1;
+    std::vector<int> levels_;
+};
+
+} // namespace mobi

@@ -1,0 +1,70 @@
+// MoBiRoute calibration: router training targets from measured block errors,
+// the routers, and the budget tables.
+//
+// Objective (documented choice). For block l, token t and optional slice k,
+// the gain of the slice is g_k = e_{k-1} - e_k, with e_k the residual-stream
+// error the block adds at level k (BlockErrors::residualErr). The router of
+// block l regresses, from the block's normalized input, the log gain per bit
+//     s_k = log(max(g_k, floor_k) / (bits_k - bits_{k-1}))
+// by mean squared error. Spending a bit wherever s is highest is the greedy
+// (Lagrangian) solution of "least total error for a given average bits", so
+// one threshold lambda on s turns the predictions into levels, and the same
+// lambda is comparable across blocks (global allocation). floor_k (1e-3 of
+// the median positive gain of slice k) keeps the log finite for tokens a
+// slice does not help.
+//
+// Defaults, measured on stories260K (docs/RESULTS.md): e_k is the absolute
+// error (normalised by the block's mean ||y||^2, not each token's: tokens with
+// a large residual stream keep their weight), raised to the power 2 before
+// taking gains. Errors compound across blocks faster than additively, so a
+// convex cost that punishes large errors (tokens left at the lowest level)
+// more matches perplexity better than the plain sum (power 1).
+#pragma once
+
+#include "route/BlockErrors.h"
+#include "route/RouterSet.h"
+#include "route/RouterTrainer.h"
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace mobi {
+
+// Which block error e_k the gains are taken from.
+//  relative: BlockErrors::residualErr (per-token normalised)
+//  absolute: BlockErrors::absoluteErr (normalised by the block's mean)
+enum class ErrorMeasure : uint8_t { Relative, Absolute };
+const char* errorMeasureName(ErrorMeasure m);
+ErrorMeasure parseErrorMeasure(const std::string& s, const std::string& where = "--error");
+
+// True scores s_k (above) of every token of block `layer`: nTokens x (K-1),
+// with e_k raised to `power` before taking gains. levelBits has e.nLevels
+// entries. Throws EngineError for a power <= 0.
+std::vector<float> errorScores(const BlockErrors& e, const std::vector<int>& levelBits, int layer,
+                               ErrorMeasure measure = ErrorMeasure::Absolute, double power = 2.0);
+
+struct RouterCalibrationOptions {
+    RouterTrainOptions train{32, 60, 64, 3e-3f, 1e-4f, 1, 0.1f};
+    ErrorMeasure measure = ErrorMeasure::Absolute;
+    double power = 2.0;
+    int tablePoints = 257;
+    int threads = 0; // blocks are trained in parallel
+    const std::atomic<bool>* cancel = nullptr;
+    std::function<void(int done, int total)> progress; // blocks trained
+};
+
+struct RouterCalibrationReport {
+    std::vector<RouterTrainReport> layers;
+    // Spearman rank correlation, per block, between predicted and true s_2
+    // on the calibration tokens (how well the router orders tokens).
+    std::vector<double> rankCorrelation;
+};
+
+// Needs e.routerInput (measureBlockErrors with keepRouterInputs). Throws
+// EngineError for errors without router inputs or levels that do not match.
+RouterSet calibrateRouters(const BlockErrors& e, const std::vector<int>& levelBits,
+                           const RouterCalibrationOptions& options,
+                           RouterCalibrationReport* report = nullptr);
+
+} // namespace mobi
