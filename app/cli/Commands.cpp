@@ -12,6 +12,7 @@ int runBench(const std::vector<std::string>&);
 int runGpu(const std::vector<std::string>&);
 int runSlice(const std::vector<std::string>&);
 int runSweep(const std::vector<std::string>&);
+int runOutliers(const std::vector<std::string>&);
 int runRoute(const std::vector<std::string>&);
 #ifdef MOBISCOPE_WITH_PROFILES
 int runProfile(const std::vector<std::string>&);
@@ -33,6 +34,7 @@ const std::vector<Command>& commands() {
         {"sweep", "perplexity and bits of every sliced level vs FP and RTN", runSweep},
         {"route", "MoBiRoute: calibrate routers, evaluate budgets (route calibrate|eval)",
          runRoute},
+        {"outliers", "outlier-token migration across levels, MoBiSlice vs RTN", runOutliers},
 #ifdef MOBISCOPE_WITH_PROFILES // built without SQLite on machines lacking its headers
         {"profile", "generate with tracing on and record a SQLite profile", runProfile},
         {"report", "HTML report (SVG charts), CSV tables and JSON summary of a profile",
