@@ -1,6 +1,7 @@
 // `sweep MODEL --text FILE`: quality of every MoBiSlice level (nested and
 // residual) against full precision and the bit-specific RTN baseline.
 #include "CliCommon.h"
+#include "Precision.h"
 
 #include "core/Error.h"
 #include "core/ThreadPool.h"
@@ -8,6 +9,7 @@
 #include "model/Model.h"
 #include "quant/RtnQuantizer.h"
 #include "quant/SlicedModel.h"
+#include "route/RoutingStats.h"
 #include "tokenizer/Tokenizer.h"
 #include "util/Json.h"
 
@@ -31,6 +33,9 @@ struct Row {
     double ppl = 0;
     double meanError = 0;
     std::vector<double> layerError; // mean over the block's 7 linears
+    double budget = NAN;            // routed rows: requested average bits
+    double achievedBits = NAN;      // routed rows: achieved average bits
+    std::vector<double> layerBits;  // routed rows: average bits per block
 };
 
 double perplexityOf(const mobi::Model& m, int level, const std::vector<int>& tokens, int ctx,
@@ -111,12 +116,14 @@ int runSweep(const std::vector<std::string>& args) {
                 "Perplexity, bits per weight (scale overhead included) and mean per-layer\n"
                 "relative reconstruction error of full precision, every level of MODEL sliced\n"
                 "in nested and residual mode, and the bit-specific RTN baseline at each level's\n"
-                "bits (same group size). A sliced MODEL reports its own levels only.");
+                "bits (same group size). A sliced MODEL reports its own levels only; a routed\n"
+                "one, with --budget B, also the routers at that budget (achieved bits).");
     p.positional("MODEL", "model file or Hugging Face directory");
     p.option("text", "FILE", "text file to score (required)");
     p.option("ctx", "N", "perplexity chunk length, 0 = the model's context", "0", "-c");
     addSliceOptions(p);
     addModelOptions(p);
+    addBudgetOptions(p);
     p.flag("json", "print JSON");
     if (!p.parse(args)) return 0;
     if (!p.has("text")) throw UsageError("--text FILE is required");
@@ -136,8 +143,32 @@ int runSweep(const std::vector<std::string>& args) {
 
     std::vector<Row> rows;
     mobi::ThreadPool pool(threads);
+    const Precision prec = precisionOption(p, m); // --budget: a routed MODEL only
     if (m.sliced) {
         rows = slicedRows(m, tokens, ctx, threads);
+        if (prec.routed) {
+            mobi::Transformer t(m, threads, ctx);
+            prec.apply(t);
+            mobi::PerplexityOptions o;
+            o.ctx = ctx;
+            o.bos = m.tokenizer->bos();
+            Row r;
+            r.method = "routed";
+            r.ppl = mobi::perplexity(t, tokens, o).ppl;
+            r.budget = prec.budget;
+            r.achievedBits = prec.stats->averageBits();
+            for (int l = 0; l < prec.stats->layers(); ++l)
+                r.layerBits.push_back(prec.stats->layerAverageBits(l));
+            // Effective bits: the levels' scale overhead at the achieved mix.
+            const mobi::SlicedModel& s = *m.sliced;
+            double eff = 0;
+            for (int k = 1; k <= s.levels(); ++k)
+                eff += s.effectiveBits(k) * prec.stats->levelCount(k) /
+                       static_cast<double>(prec.stats->decisions());
+            r.effBits = eff;
+            r.meanError = NAN;
+            rows.push_back(std::move(r));
+        }
     } else {
         Row fp;
         fp.method = "fp";
@@ -186,7 +217,15 @@ int runSweep(const std::vector<std::string>& args) {
             o.set("effective_bits", r.effBits);
             o.set("perplexity", r.ppl);
             if (!std::isnan(fpPpl)) o.set("ppl_vs_fp", r.ppl / fpPpl);
-            if (r.method != "fp") {
+            if (r.method == "routed") {
+                o.set("budget", r.budget);
+                o.set("allocation", mobi::budgetAllocationName(prec.allocation));
+                o.set("achieved_bits", r.achievedBits);
+                mobi::Json lb(mobi::Json::Array{});
+                for (double b : r.layerBits)
+                    lb.push(mobi::Json(b));
+                o.set("layer_bits", lb);
+            } else if (r.method != "fp") {
                 if (std::isfinite(r.meanError)) o.set("mean_rel_error", r.meanError);
                 mobi::Json le(mobi::Json::Array{});
                 for (double e : r.layerError)
@@ -204,7 +243,13 @@ int runSweep(const std::vector<std::string>& args) {
         "error |\n|---|---|---|---|---|---|---|\n");
     for (const Row& r : rows) {
         const std::string lvl = r.level > 0 ? std::to_string(r.level) : "-";
-        const std::string bits = r.bits > 0 ? std::to_string(r.bits) : "-";
+        char routedBits[48] = "";
+        if (r.method == "routed")
+            std::snprintf(routedBits, sizeof routedBits, "%.3f (budget %g)", r.achievedBits,
+                          r.budget);
+        const std::string bits = r.bits > 0             ? std::to_string(r.bits)
+                                 : r.method == "routed" ? std::string(routedBits)
+                                                        : "-";
         char vs[32] = "-", err[32] = "-";
         if (!std::isnan(fpPpl)) std::snprintf(vs, sizeof vs, "%+.2f%%", 100 * (r.ppl / fpPpl - 1));
         if (r.method != "fp" && std::isfinite(r.meanError))
