@@ -6,18 +6,17 @@
 #include <QLabel>
 #include <QSlider>
 
+#include <algorithm>
+#include <cmath>
+
 namespace mobi {
 
-namespace {
-constexpr int kSteps = 100; // slider resolution over [minBudget, maxBudget]
-}
-
-BudgetSlider::BudgetSlider(QWidget* parent) : QWidget(parent) {
+BudgetSlider::BudgetSlider(QWidget* parent) : QWidget(parent), achieved_(NAN) {
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(6, 0, 6, 0);
     auto* title = new QLabel(QStringLiteral("Budget"), this);
     slider_ = new QSlider(Qt::Horizontal, this);
-    slider_->setRange(0, kSteps);
+    slider_->setRange(0, 100);
     slider_->setMinimumWidth(140);
     label_ = new QLabel(this);
     label_->setMinimumWidth(
@@ -35,7 +34,8 @@ BudgetSlider::BudgetSlider(QWidget* parent) : QWidget(parent) {
             return;
         }
         source_->setBudget(budget());
-        label_->setText(QStringLiteral("%1 bits").arg(budget(), 0, 'f', 2));
+        achieved_ = NAN; // belongs to the previous budget
+        showBudgetLabel();
         emit budgetChanged(budget());
     });
     refresh();
@@ -56,11 +56,36 @@ void BudgetSlider::setLevel(int level) {
     if (stepsLevels()) slider_->setValue(level);
 }
 
+int BudgetSlider::steps() const {
+    if (!source_) return 1;
+    return std::max(1, qRound((source_->maxBudget() - source_->minBudget()) / kBitsStep));
+}
+
 double BudgetSlider::budget() const {
     if (!source_ || !source_->hasLevels()) return source_ ? source_->budget() : 0;
     if (stepsLevels()) return source_->bitsForLevel(slider_->value());
     const double lo = source_->minBudget(), hi = source_->maxBudget();
-    return lo + (hi - lo) * slider_->value() / kSteps;
+    return std::min(hi, lo + (hi - lo) * slider_->value() / steps());
+}
+
+void BudgetSlider::setBudget(double bits) {
+    if (!source_ || !source_->hasLevels() || stepsLevels()) return;
+    const double lo = source_->minBudget(), hi = source_->maxBudget();
+    if (!(hi > lo)) return;
+    slider_->setValue(qRound((std::clamp(bits, lo, hi) - lo) / (hi - lo) * steps()));
+}
+
+void BudgetSlider::setAchieved(double bits) {
+    if (stepsLevels()) return;
+    achieved_ = bits;
+    showBudgetLabel();
+}
+
+void BudgetSlider::showBudgetLabel() {
+    QString text = QStringLiteral("%1 bits").arg(budget(), 0, 'f', 2);
+    if (std::isfinite(achieved_))
+        text += QStringLiteral(" → %1 achieved").arg(achieved_, 0, 'f', 2);
+    label_->setText(text);
 }
 
 void BudgetSlider::refresh() {
@@ -74,6 +99,7 @@ void BudgetSlider::refresh() {
     QSignalBlocker block(slider_);
     if (stepsLevels()) {
         slider_->setRange(1, source_->levelCount());
+        slider_->setSingleStep(1);
         slider_->setPageStep(1);
         slider_->setTickPosition(QSlider::TicksBelow);
         slider_->setTickInterval(1);
@@ -84,14 +110,18 @@ void BudgetSlider::refresh() {
         slider_->setToolTip(levelTip);
         return;
     }
-    slider_->setRange(0, kSteps);
-    slider_->setTickPosition(QSlider::NoTicks);
+    achieved_ = NAN;
+    slider_->setRange(0, steps());
+    slider_->setSingleStep(std::max(1, qRound(0.05 / kBitsStep)));
+    slider_->setPageStep(qRound(0.5 / kBitsStep));
+    slider_->setTickPosition(on ? QSlider::TicksBelow : QSlider::NoTicks);
+    slider_->setTickInterval(qRound(1.0 / kBitsStep)); // a tick per whole bit
     if (on) {
         const double lo = source_->minBudget(), hi = source_->maxBudget();
-        slider_->setValue(hi > lo ? qRound((source_->budget() - lo) / (hi - lo) * kSteps) : kSteps);
-        label_->setText(QStringLiteral("%1 bits").arg(source_->budget(), 0, 'f', 2));
+        slider_->setValue(hi > lo ? qRound((source_->budget() - lo) / (hi - lo) * steps()) : steps());
+        showBudgetLabel();
     } else {
-        slider_->setValue(kSteps);
+        slider_->setValue(steps());
         label_->setText(QStringLiteral("\u2014"));
     }
 }

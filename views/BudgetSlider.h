@@ -25,6 +25,14 @@ public:
     // The uniform level shown (0 when the slider does not step levels).
     int level() const;
     void setLevel(int level);
+    // Routed sources: moves the slider to the nearest step of `bits`.
+    void setBudget(double bits);
+    // Bits per step of a continuous (routed) slider.
+    static constexpr double kBitsStep = 0.01;
+    // Routed sources: the average bits the routers achieved at the budget
+    // shown (NaN clears it); shown in the label next to the budget.
+    void setAchieved(double bits);
+    QLabel* label() const { return label_; }
     QSlider* slider() const { return slider_; }
 
 signals:
@@ -35,7 +43,10 @@ signals:
 
 private:
     void refresh();
+    int steps() const;
+    void showBudgetLabel();
     PrecisionSource* source_ = nullptr;
+    double achieved_;
     QSlider* slider_;
     QLabel* label_;
 };

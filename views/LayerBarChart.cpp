@@ -51,7 +51,7 @@ QVector<double> LayerBarChart::meanValues() const {
     QVector<int> counts(layers, 0);
     for (const TokenRecord& r : model_->records())
         for (int l = 0; l < layers; ++l) {
-            const double v = layerMeasureValue(measure_, r, l);
+            const double v = layerMeasureValue(measure_, r, l, model_->precisionSource());
             if (std::isfinite(v)) out[l] += v, ++counts[l];
         }
     for (int l = 0; l < layers; ++l) out[l] = counts[l] ? out[l] / counts[l] : NAN;
@@ -63,7 +63,7 @@ QVector<double> LayerBarChart::values() const {
     const TokenRecord* r = model_->record(selected_);
     if (!r) return meanValues();
     QVector<double> out;
-    for (int l = 0; l < model_->layerCount(); ++l) out.append(layerMeasureValue(measure_, *r, l));
+    for (int l = 0; l < model_->layerCount(); ++l) out.append(layerMeasureValue(measure_, *r, l, model_->precisionSource()));
     return out;
 }
 
@@ -95,6 +95,9 @@ void LayerBarChart::paintEvent(QPaintEvent*) {
     if (const PrecisionSource* src = model_->precisionSource();
         measure_ == LayerMeasure::Level && src && src->levelCount() > 0)
         hi = src->levelCount();
+    if (const PrecisionSource* src = model_->precisionSource();
+        measure_ == LayerMeasure::Bits && src && src->levelCount() > 0)
+        hi = src->bitsForLevel(src->levelCount());
     const TokenRecord* rec = model_->record(selected_);
     p.setPen(pal.color(QPalette::Text));
     p.drawText(QRectF(4, 2, width() - 8, fh + 4), Qt::AlignLeft | Qt::AlignVCenter,

@@ -64,7 +64,7 @@ void LayerHeatmap::rebuild() {
     lo_ = INFINITY, hi_ = -INFINITY;
     for (const TokenRecord& r : records)
         for (int l = 0; l < layers; ++l) {
-            const double v = layerMeasureValue(measure_, r, l);
+            const double v = layerMeasureValue(measure_, r, l, model_->precisionSource());
             if (std::isfinite(v)) lo_ = std::min(lo_, v), hi_ = std::max(hi_, v);
         }
     if (!(hi_ > lo_)) hi_ = lo_ + 1;
@@ -73,12 +73,15 @@ void LayerHeatmap::rebuild() {
     if (const PrecisionSource* src = model_->precisionSource();
         measure_ == LayerMeasure::Level && src && src->levelCount() > 1)
         lo_ = 1, hi_ = src->levelCount();
+    if (const PrecisionSource* src = model_->precisionSource();
+        measure_ == LayerMeasure::Bits && src && src->levelCount() > 1)
+        lo_ = src->bitsForLevel(1), hi_ = src->bitsForLevel(src->levelCount());
     image_ = QImage(tokens, layers, QImage::Format_RGB32);
     const QRgb missing = qRgb(128, 128, 128);
     for (int l = 0; l < layers; ++l) {
         auto* line = reinterpret_cast<QRgb*>(image_.scanLine(l));
         for (int t = 0; t < tokens; ++t) {
-            const double v = layerMeasureValue(measure_, records[t], l);
+            const double v = layerMeasureValue(measure_, records[t], l, model_->precisionSource());
             line[t] = std::isfinite(v) ? rampColor(ColorRamp::Viridis, (v - lo_) / (hi_ - lo_)) : missing;
         }
     }
@@ -149,7 +152,7 @@ void LayerHeatmap::paintEvent(QPaintEvent*) {
                           .arg(rec->position)
                           .arg(displayPiece(rec->piece))
                           .arg(hover_.y())
-                          .arg(layerMeasureValue(measure_, *rec, hover_.y()), 0, 'g', 4);
+                          .arg(layerMeasureValue(measure_, *rec, hover_.y(), model_->precisionSource()), 0, 'g', 4);
     }
     p.drawText(QRectF(r.left(), r.bottom() + 4, width() - r.left(), fh + 2), Qt::AlignLeft, readout);
 }
@@ -160,7 +163,7 @@ void LayerHeatmap::mouseMoveEvent(QMouseEvent* e) {
     hover_ = c;
     update();
     const TokenRecord* rec = model_ ? model_->record(c.x()) : nullptr;
-    emit cellHovered(c.x(), c.y(), rec ? layerMeasureValue(measure_, *rec, c.y()) : NAN);
+    emit cellHovered(c.x(), c.y(), rec ? layerMeasureValue(measure_, *rec, c.y(), model_->precisionSource()) : NAN);
 }
 
 void LayerHeatmap::mousePressEvent(QMouseEvent* e) {

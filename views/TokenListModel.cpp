@@ -2,6 +2,8 @@
 
 #include "PrecisionSource.h"
 
+#include <QStringList>
+
 #include <algorithm>
 #include <cmath>
 
@@ -54,7 +56,7 @@ static QString number(double v, int decimals = 3) {
     return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("-");
 }
 
-QString TokenListModel::describe(int row) const {
+QString TokenListModel::describe(int row, bool blockTable) const {
     const TokenRecord* r = record(row);
     if (!r) return {};
     QString s = QStringLiteral("<b>%1</b> &nbsp; id %2, position %3%4<br>")
@@ -73,6 +75,35 @@ QString TokenListModel::describe(int row) const {
                      .arg(*lo)
                      .arg(*hi)
                      .arg(number(tokenMeasureValue(TokenMeasure::LevelBits, *r, source_), 2));
+        if (source_->hasRouter() && !blockTable) {
+            QStringList levels;
+            for (int level : r->layerLevel)
+                levels << QString::number(level);
+            s += QStringLiteral("levels by block: %1<br>").arg(levels.join(QStringLiteral(" ")));
+        } else if (source_->hasRouter()) {
+            // Routed: every block's level and its router's scores (one per level step).
+            const int w = r->routerScoreWidth;
+            const size_t layers = r->layerLevel.size();
+            s += QStringLiteral("<table cellspacing=0 cellpadding=1><tr><th align=left>block</th>"
+                                "<th>&nbsp;level</th><th>&nbsp;bits</th>%1</tr>")
+                     .arg(w > 0 ? QStringLiteral("<th align=left>&nbsp;router scores</th>")
+                                : QString());
+            for (size_t l = 0; l < layers; ++l) {
+                QStringList scores;
+                for (int j = 0; j < w; ++j) {
+                    const size_t at = l * static_cast<size_t>(w) + static_cast<size_t>(j);
+                    if (at < r->layerRouterScores.size())
+                        scores << number(r->layerRouterScores[at], 2);
+                }
+                s += QStringLiteral("<tr><td>L%1</td><td align=right>%2</td><td align=right>%3</td>"
+                                    "<td>&nbsp;%4</td></tr>")
+                         .arg(l)
+                         .arg(r->layerLevel[l])
+                         .arg(source_->nominalBits(r->layerLevel[l]))
+                         .arg(scores.join(QStringLiteral(" ")));
+            }
+            s += QStringLiteral("</table>");
+        }
     }
     if (!r->top.empty()) {
         s += QStringLiteral("<table cellspacing=0 cellpadding=1>");

@@ -44,7 +44,9 @@ public:
     int layerCount() const;
     QColor colorAt(int row) const;
     // Multi-line description for tooltips (id, piece, position, measures, top alternatives).
-    QString describe(int row) const;
+    // For a routed model, blockTable adds each block's level and router scores
+    // as a table; without it they are one line of levels.
+    QString describe(int row, bool blockTable = true) const;
 
 signals:
     void measureChanged(mobi::TokenMeasure measure);

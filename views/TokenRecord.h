@@ -26,6 +26,10 @@ struct TokenRecord {
     std::vector<float> layerRms;       // RMS of the residual stream after each block
     std::vector<float> layerChange;    // ||out - in|| / ||in|| of each block
     std::vector<int> layerLevel;       // precision level per block; empty until sliced models
+    // Router scores of a routed model, layers x routerScoreWidth (the K-1
+    // outputs of each block's router); empty otherwise.
+    std::vector<float> layerRouterScores;
+    int routerScoreWidth = 0;
     float routerScore = NAN;           // mean router score; NaN until routed models
 };
 

@@ -9,6 +9,8 @@
 #include "model/Sampler.h"
 #include "model/Transformer.h"
 #include "quant/SlicedModel.h"
+#include "route/RouterPolicy.h"
+#include "route/RoutingStats.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <QElapsedTimer>
@@ -43,6 +45,39 @@ EngineWorker::EngineWorker(const JobTracker* jobs, QObject* parent) : QObject(pa
 
 EngineWorker::~EngineWorker() = default;
 
+bool EngineWorker::applyPrecision(int level, double budget, bool perLayer) {
+    if (transformer_->levels() <= 0) return false;
+    if (model_->routers && budget > 0) {
+        const RouterSet& rs = *model_->routers;
+        const double bits = std::clamp(budget, rs.minBits(), rs.maxBits());
+        const BudgetAllocation a = perLayer ? BudgetAllocation::PerLayer : BudgetAllocation::Global;
+        if (!policy_) policy_ = std::make_shared<RouterPolicy>(model_->routers, bits, a);
+        else policy_->setBudget(bits, a);
+        transformer_->setLevelPolicy(policy_);
+        return true;
+    }
+    transformer_->setLevelPolicy(nullptr);
+    if (level > 0) transformer_->setLevel(level);
+    return false;
+}
+
+void EngineWorker::attachRouting(TokenRecord& r, const LayerRecorder& recorder, int row) {
+    r.layerRouterScores.clear();
+    r.routerScoreWidth = 0;
+    r.routerScore = NAN;
+    if (!recorder.routed()) return;
+    r.layerLevel = recorder.levels()[row];
+    const std::vector<float>& sc = recorder.scores()[row];
+    if (sc.empty()) return;
+    r.layerRouterScores = sc;
+    r.routerScoreWidth = recorder.scoreWidth();
+    double sum = 0;
+    int n = 0;
+    for (float v : sc)
+        if (std::isfinite(v)) sum += v, ++n;
+    if (n > 0) r.routerScore = static_cast<float>(sum / n);
+}
+
 void EngineWorker::load(quint64 job, const QString& path) {
     if (jobs_->isCancelled(JobKind::Load, job)) return;
     QElapsedTimer timer;
@@ -57,6 +92,7 @@ void EngineWorker::load(quint64 job, const QString& path) {
         if (jobs_->isCancelled(JobKind::Load, job)) return;
         // The old transformer refers to the old model: drop it first.
         transformer_.reset();
+        policy_.reset();
         model_ = model;
         transformer_ = std::move(transformer);
         emit loadProgress(job, QStringLiteral("Done"), 100);
@@ -98,13 +134,15 @@ void EngineWorker::run(quint64 job, const RunRequest& request) {
             const std::string s = tok->decodeToken(prev, id);
             return s.empty() ? QString::fromUtf8(tok->piece(id)).trimmed() : QString::fromUtf8(s);
         };
-        // A sliced model runs every block at one uniform level (routing comes later).
-        if (transformer_->levels() > 0 && request.level > 0) transformer_->setLevel(request.level);
-        const int level = transformer_->levels() > 0 ? transformer_->level() : 0;
+        // A sliced model runs every block at one uniform level, a routed one
+        // at the level its routers choose per token and block.
+        const bool routed = applyPrecision(request.level, request.budget, request.perLayer);
+        const int level = transformer_->levels() > 0 && !routed ? transformer_->level() : 0;
         const auto attachLayers = [&recorder, level, &cfg](TokenRecord& r, int row) {
             r.layerRms = recorder.rms()[row];
             r.layerChange = recorder.change()[row];
             if (level > 0) r.layerLevel.assign(cfg.nLayers, level);
+            attachRouting(r, recorder, row);
         };
 
         RunSummary summary;
@@ -200,8 +238,8 @@ void EngineWorker::score(quint64 job, const ScoreRequest& request) {
         timer.start();
         const ModelConfig& cfg = model_->config;
         const int vocab = cfg.vocabSize;
-        if (transformer_->levels() > 0 && request.level > 0) transformer_->setLevel(request.level);
-        const int level = transformer_->levels() > 0 ? transformer_->level() : 0;
+        const bool routed = applyPrecision(request.level, request.budget, request.perLayer);
+        const int level = transformer_->levels() > 0 && !routed ? transformer_->level() : 0;
         std::vector<int> ids(n);
         for (int i = 0; i < n; ++i) {
             ids[i] = request.tokens[i].id;
@@ -209,7 +247,12 @@ void EngineWorker::score(quint64 job, const ScoreRequest& request) {
                 return emit scoreFailed(job, QStringLiteral("token id %1 outside the vocabulary").arg(ids[i]));
         }
         LayerRecorder recorder(cfg.nLayers);
-        transformer_->setObserver([&recorder](const LayerEvent& e) { recorder.observe(e); });
+        std::unique_ptr<RoutingStats> stats;
+        if (routed) stats = std::make_unique<RoutingStats>(model_->routers->levelBits, cfg.nLayers);
+        transformer_->setObserver([&recorder, &stats](const LayerEvent& e) {
+            recorder.observe(e);
+            if (stats) stats->observe(e);
+        });
         struct ObserverReset {
             Transformer* t;
             ~ObserverReset() { t->setObserver({}); }
@@ -226,6 +269,7 @@ void EngineWorker::score(quint64 job, const ScoreRequest& request) {
             r.layerChange = recorder.change()[i];
             if (level > 0) r.layerLevel.assign(cfg.nLayers, level);
             else r.layerLevel.clear();
+            attachRouting(r, recorder, i);
             if (i == 0) continue;
             fillPrediction(r, analyseLogits(&all[size_t(i - 1) * vocab], vocab, kTopAlternatives), tok,
                            ids[i - 1]);
@@ -234,6 +278,11 @@ void EngineWorker::score(quint64 job, const ScoreRequest& request) {
         ScoreSummary summary;
         summary.level = level;
         summary.averageBits = level > 0 ? model_->sliced->effectiveBits(level) : 32.0;
+        if (routed) {
+            summary.budget = policy_->budget();
+            summary.perLayer = request.perLayer;
+            summary.averageBits = stats->averageBits();
+        }
         summary.scoredTokens = n - 1;
         summary.perplexity = n > 1 ? std::exp(nll / (n - 1)) : NAN;
         summary.seconds = timer.nsecsElapsed() / 1e9;

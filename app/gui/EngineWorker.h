@@ -15,7 +15,10 @@
 namespace mobi {
 
 struct Model;
+class LayerRecorder;
+class RouterPolicy;
 class Transformer;
+struct TokenRecord;
 
 using ModelPtr = std::shared_ptr<const Model>;
 
@@ -47,9 +50,16 @@ signals:
     void scoreFailed(quint64 job, const QString& message);
 
 private:
+    // Uniform `level` (0: keep), or the routers at `budget` average bits when
+    // the model is routed and budget > 0. Returns whether the forward routes.
+    bool applyPrecision(int level, double budget, bool perLayer);
+    // Levels and router scores of `row` from the recorder's Route events.
+    static void attachRouting(TokenRecord& r, const LayerRecorder& recorder, int row);
+
     const JobTracker* jobs_;
     ModelPtr model_;
     std::unique_ptr<Transformer> transformer_;
+    std::shared_ptr<RouterPolicy> policy_; // reused across budgets (a table lookup)
 };
 
 } // namespace mobi

@@ -1,5 +1,6 @@
 #include "LayerRecorder.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace mobi {
@@ -7,10 +8,32 @@ namespace mobi {
 void LayerRecorder::begin(int nTokens) {
     rms_.assign(nTokens, std::vector<float>(layers_, NAN));
     change_.assign(nTokens, std::vector<float>(layers_, NAN));
+    levels_.assign(nTokens, std::vector<int>(layers_, 0));
+    scores_.assign(nTokens, {});
+    scoreWidth_ = 0;
+    routed_ = false;
 }
 
 void LayerRecorder::observe(const LayerEvent& e) {
     if (e.layer < 0 || e.layer >= layers_ || e.nTokens != static_cast<int>(rms_.size())) return;
+    if (e.point == LayerPoint::Route) {
+        if (!e.levels) return;
+        routed_ = true;
+        for (int t = 0; t < e.nTokens; ++t)
+            levels_[t][e.layer] = e.levels[t];
+        if (e.width > 0 && e.data) {
+            if (scoreWidth_ != e.width) {
+                scoreWidth_ = e.width;
+                for (auto& row : scores_)
+                    row.assign(static_cast<size_t>(layers_) * e.width, NAN);
+            }
+            for (int t = 0; t < e.nTokens; ++t)
+                std::copy(e.data + static_cast<size_t>(t) * e.width,
+                          e.data + static_cast<size_t>(t + 1) * e.width,
+                          scores_[t].begin() + static_cast<size_t>(e.layer) * e.width);
+        }
+        return;
+    }
     const size_t n = static_cast<size_t>(e.nTokens) * e.width;
     if (e.point == LayerPoint::BlockInput) {
         input_.assign(e.data, e.data + n);

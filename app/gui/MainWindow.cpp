@@ -161,7 +161,8 @@ void MainWindow::buildToolBar() {
     });
     tb->addWidget(new QLabel(QStringLiteral("  Layers by "), tb));
     layerMeasureBox_ = new QComboBox(tb);
-    for (LayerMeasure m : {LayerMeasure::RelativeChange, LayerMeasure::HiddenRms, LayerMeasure::Level})
+    for (LayerMeasure m : {LayerMeasure::RelativeChange, LayerMeasure::HiddenRms, LayerMeasure::Level,
+                           LayerMeasure::Bits})
         layerMeasureBox_->addItem(layerMeasureName(m), static_cast<int>(m));
     tb->addWidget(layerMeasureBox_);
     connect(layerMeasureBox_, &QComboBox::currentIndexChanged, this, [this] {
@@ -174,6 +175,21 @@ void MainWindow::buildToolBar() {
     budget_->setSource(doc_->precisionSource());
     tb->addWidget(budget_);
     connect(budget_, &BudgetSlider::levelChanged, doc_, &ModelDocument::requestLevel);
+    connect(budget_, &BudgetSlider::budgetChanged, this, [this](double bits) {
+        if (doc_->isRouted()) doc_->requestBudget(bits);
+    });
+    allocationBox_ = new QComboBox(tb);
+    allocationBox_->setObjectName(QStringLiteral("allocationCombo"));
+    allocationBox_->addItem(QStringLiteral("global"), false);
+    allocationBox_->addItem(QStringLiteral("per layer"), true);
+    allocationBox_->setToolTip(
+        QStringLiteral("How the routers spread the budget: global (one threshold, blocks where "
+                       "bits help more get more) or per layer (every block meets the budget)"));
+    allocationBox_->setEnabled(false);
+    tb->addWidget(allocationBox_);
+    connect(allocationBox_, &QComboBox::currentIndexChanged, this, [this] {
+        doc_->setPerLayerAllocation(allocationBox_->currentData().toBool());
+    });
     refreshMeasureItems();
 }
 
@@ -190,9 +206,11 @@ void MainWindow::refreshMeasureItems() {
     }
     if (layerMeasureBox_) {
         auto* lm = qobject_cast<QStandardItemModel*>(layerMeasureBox_->model());
-        QStandardItem* level = lm->item(2);
-        level->setEnabled(src->hasLevels());
-        level->setToolTip(src->hasLevels() ? QString() : src->unavailableReason());
+        for (LayerMeasure m : {LayerMeasure::Level, LayerMeasure::Bits}) {
+            QStandardItem* level = lm->item(layerMeasureBox_->findData(static_cast<int>(m)));
+            level->setEnabled(src->hasLevels());
+            level->setToolTip(src->hasLevels() ? QString() : src->unavailableReason());
+        }
     }
 }
 
@@ -251,7 +269,7 @@ void MainWindow::buildCentral() {
     connect(chips_, &TokenChipView::tokenSelected, this, &MainWindow::onTokenSelected);
     connect(chips_, &TokenChipView::tokenHovered, this, [this](int row) {
         const int show = row >= 0 ? row : chips_->selectedToken();
-        tokenDetails_->setText(show >= 0 ? doc_->tokens()->describe(show).replace(QStringLiteral("<br>"), QStringLiteral(" &nbsp;|&nbsp; "))
+        tokenDetails_->setText(show >= 0 ? doc_->tokens()->describe(show, false).replace(QStringLiteral("<br>"), QStringLiteral(" &nbsp;|&nbsp; "))
                                          : QStringLiteral("Hover a token for details; click to select it."));
     });
 }
@@ -353,7 +371,9 @@ void MainWindow::connectDocument() {
     });
     connect(doc_, &ModelDocument::tensorStatsReady, this, &MainWindow::showStatistics);
     connect(doc_, &ModelDocument::scoreStarted, this, [this](int level) {
-        levelStatus_->setText(QStringLiteral("re-scoring at level %1\u2026").arg(level));
+        levelStatus_->setText(doc_->isRouted()
+                                  ? QStringLiteral("re-routing at %1 bits\u2026").arg(doc_->budget(), 0, 'f', 2)
+                                  : QStringLiteral("re-scoring at level %1\u2026").arg(level));
     });
     connect(doc_, &ModelDocument::scoreFinished, this, &MainWindow::showScore);
     connect(doc_, &ModelDocument::scoreFailed, this, [this](const QString& message) {
@@ -408,8 +428,10 @@ void MainWindow::onLoaded(const QString& path, double seconds) {
     tree_->resizeColumnToContents(2);
     tree_->resizeColumnToContents(3);
     budget_->setSource(doc_->precisionSource());
+    allocationBox_->setEnabled(doc_->isRouted());
     refreshMeasureItems();
-    levelStatus_->setText(doc_->precisionSource()->hasLevels()
+    levelStatus_->setText(doc_->isRouted() ? doc_->precisionSource()->describe()
+                          : doc_->precisionSource()->hasLevels()
                               ? doc_->precisionSource()->levelLabel(doc_->level())
                               : QString());
     histogram_->clear();
@@ -417,6 +439,9 @@ void MainWindow::onLoaded(const QString& path, double seconds) {
     if (startupPending_) {
         // Before the run, so that it generates at that level.
         if (startup_.level > 0) budget_->setLevel(startup_.level);
+        if (!startup_.allocation.isEmpty())
+            allocationBox_->setCurrentIndex(startup_.allocation == QStringLiteral("layer") ? 1 : 0);
+        if (startup_.budget > 0) budget_->setBudget(startup_.budget);
         if (!startup_.tensor.isEmpty()) {
             const QModelIndex idx = doc_->tree()->indexForKey(startup_.tensor);
             if (idx.isValid()) {
@@ -468,6 +493,25 @@ void MainWindow::onRunFinished(const RunSummary& s) {
 }
 
 void MainWindow::showScore(const ScoreSummary& s) {
+    if (s.routed()) {
+        // Requested budget next to what the routers achieved on this text.
+        budget_->setAchieved(s.averageBits);
+        QString text = QStringLiteral("routed %1: budget %2 \u2192 %3 bits achieved \u00b7 perplexity %4")
+                           .arg(s.perLayer ? QStringLiteral("per layer") : QStringLiteral("globally"))
+                           .arg(s.budget, 0, 'f', 2)
+                           .arg(s.averageBits, 0, 'f', 2)
+                           .arg(s.perplexity, 0, 'f', 3);
+        if (s.seconds > 0) text += QStringLiteral(" (re-routed %1 tokens in %2 ms)")
+                                       .arg(s.scoredTokens + 1)
+                                       .arg(s.seconds * 1000, 0, 'f', 1);
+        levelStatus_->setText(text);
+        levelStatus_->setToolTip(QStringLiteral("Achieved: mean bits of the levels the routers chose "
+                                                "over every token x block; perplexity over the %1 "
+                                                "scored tokens")
+                                     .arg(s.scoredTokens));
+        if (const int row = chips_->selectedToken(); row >= 0) onTokenSelected(row);
+        return;
+    }
     if (s.level <= 0) return levelStatus_->clear();
     QString text = QStringLiteral("level %1 \u00b7 %2 b/w \u00b7 perplexity %3")
                        .arg(s.level)
@@ -493,7 +537,7 @@ void MainWindow::onTokenSelected(int row) {
     chart_->setSelectedToken(row);
     heatmap_->setSelectedToken(row);
     if (row >= 0)
-        tokenDetails_->setText(doc_->tokens()->describe(row).replace(QStringLiteral("<br>"),
+        tokenDetails_->setText(doc_->tokens()->describe(row, false).replace(QStringLiteral("<br>"),
                                                                      QStringLiteral(" &nbsp;|&nbsp; ")));
 }
 
@@ -596,7 +640,8 @@ void MainWindow::restoreSettings() {
     const LayerMeasure lm = layerMeasureFromKey(s.value(QStringLiteral("layerMeasure")).toString(),
                                                 LayerMeasure::RelativeChange);
     const int li = layerMeasureBox_->findData(static_cast<int>(lm));
-    if (li >= 0 && lm != LayerMeasure::Level) layerMeasureBox_->setCurrentIndex(li);
+    if (li >= 0 && lm != LayerMeasure::Level && lm != LayerMeasure::Bits)
+        layerMeasureBox_->setCurrentIndex(li);
     prompt_->setPlainText(s.value(QStringLiteral("prompt"), QStringLiteral("Once upon a time")).toString());
     maxTokens_->setValue(s.value(QStringLiteral("maxNewTokens"), 128).toInt());
     temperature_->setValue(s.value(QStringLiteral("temperature"), 0.8).toDouble());

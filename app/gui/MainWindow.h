@@ -54,6 +54,8 @@ public:
     QTreeView* modelTree() const { return tree_; }
     QComboBox* measureCombo() const { return measureBox_; }
     BudgetSlider* budgetSlider() const { return budget_; }
+    // Global or per-layer budget allocation (enabled for routed models).
+    QComboBox* allocationCombo() const { return allocationBox_; }
     QPlainTextEdit* promptEdit() const { return prompt_; }
     QSpinBox* maxTokensSpin() const { return maxTokens_; }
     QDoubleSpinBox* temperatureSpin() const { return temperature_; }
@@ -109,6 +111,7 @@ private:
     QComboBox* measureBox_ = nullptr;
     QComboBox* layerMeasureBox_ = nullptr;
     BudgetSlider* budget_ = nullptr;
+    QComboBox* allocationBox_ = nullptr;
     QPlainTextEdit* prompt_ = nullptr;
     QSpinBox* maxTokens_ = nullptr;
     QDoubleSpinBox* temperature_ = nullptr;

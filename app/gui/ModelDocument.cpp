@@ -2,11 +2,13 @@
 
 #include "ModelTreeModel.h"
 #include "PrecisionSource.h"
+#include "RoutedPrecisionSource.h"
 #include "SlicedPrecisionSource.h"
 #include "TokenListModel.h"
 
 #include "model/Model.h"
 #include "quant/SlicedModel.h"
+#include "route/RouterSet.h"
 
 #include <QFileInfo>
 #include <QLocale>
@@ -52,11 +54,18 @@ ModelDocument::ModelDocument(QObject* parent)
         // The views hold the old source: swap it in the token model first, the
         // window re-binds the slider on `loaded`.
         std::unique_ptr<PrecisionSource> source;
-        if (model_->sliced) source = SlicedPrecisionSource::fromModel(*model_->sliced);
-        else source = std::make_unique<FullPrecisionSource>();
+        if (model_->sliced && model_->routers) {
+            auto routed = RoutedPrecisionSource::fromModel(*model_->sliced, *model_->routers);
+            routed->setPerLayer(perLayer_);
+            source = std::move(routed);
+        } else if (model_->sliced)
+            source = SlicedPrecisionSource::fromModel(*model_->sliced);
+        else
+            source = std::make_unique<FullPrecisionSource>();
         tokens_->setPrecisionSource(source.get());
         source_ = std::move(source);
         level_ = source_->level();
+        budget_ = source_->hasRouter() ? source_->budget() : 0;
         tree_->setRoot(ModelTreeModel::buildTree(*model_));
         emit loaded(path_, seconds);
         emit busyChanged();
@@ -85,7 +94,7 @@ ModelDocument::ModelDocument(QObject* parent)
         emit runFinished(s);
         emit busyChanged();
         // The slider moved during the run: show the text at the level now chosen.
-        if (level_ != runLevel_) rescore();
+        if (level_ != runLevel_ || budget_ != runBudget_ || perLayer_ != runPerLayer_) rescore();
     });
     connect(worker_, &EngineWorker::runFailed, this, [this](quint64 job, const QString& message) {
         if (job != jobs_.current(JobKind::Run)) return;
@@ -175,7 +184,10 @@ void ModelDocument::run(const RunRequest& request) {
     score_ = ScoreSummary{};
     RunRequest req = request;
     if (level_ > 0) req.level = level_;
+    if (budget_ > 0) req.budget = budget_, req.perLayer = perLayer_;
     runLevel_ = req.level;
+    runBudget_ = req.budget;
+    runPerLayer_ = req.perLayer;
     tokens_->clear();
     emit runStarted();
     emit busyChanged();
@@ -203,25 +215,63 @@ void ModelDocument::requestLevel(int level) {
     debounce_.start();
 }
 
+bool ModelDocument::isRouted() const { return source_->hasRouter(); }
+
+void ModelDocument::requestBudget(double bits) {
+    if (!source_->hasRouter()) return;
+    source_->setBudget(bits);
+    budget_ = source_->budget();
+    debounce_.start();
+}
+
+void ModelDocument::setPerLayerAllocation(bool on) {
+    if (perLayer_ == on) return;
+    perLayer_ = on;
+    if (auto* routed = dynamic_cast<RoutedPrecisionSource*>(source_.get())) routed->setPerLayer(on);
+    if (source_->hasRouter()) debounce_.start();
+}
+
+bool ModelDocument::scoreIsCurrent() const {
+    if (source_->hasRouter())
+        return score_.routed() && score_.budget == budget_ && score_.perLayer == perLayer_;
+    return score_.level == level_;
+}
+
 void ModelDocument::rescore() {
     debounce_.stop();
     if (!model_ || loading_ || !source_->hasLevels() || tokens_->rowCount() == 0) return;
     // A running generation finishes at its level; runFinished re-scores after it.
     if (running_) return;
-    if (score_.level == level_ && !scoring_) return;
+    if (scoreIsCurrent() && !scoring_) return;
+    // Superseding the job makes the worker skip every older request still queued:
+    // only the latest level or budget is scored.
     const quint64 job = jobs_.start(JobKind::Score);
     scoring_ = true;
     emit scoreStarted(level_);
-    post([w = worker_, job, req = ScoreRequest{tokens_->records(), level_}] { w->score(job, req); });
+    ScoreRequest req{tokens_->records(), level_};
+    if (source_->hasRouter()) req.budget = budget_, req.perLayer = perLayer_;
+    post([w = worker_, job, req] { w->score(job, req); });
 }
 
 void ModelDocument::scoreFromRun() {
     score_ = ScoreSummary{};
     if (!source_->hasLevels()) return;
     const TokenRecords& recs = tokens_->records();
+    score_.perplexity = perplexityOf(recs, &score_.scoredTokens);
+    if (runBudget_ > 0) {
+        // Routed: the achieved bits are the mean over every token x block decision.
+        score_.budget = runBudget_;
+        score_.perLayer = runPerLayer_;
+        double sum = 0;
+        qint64 n = 0;
+        for (const TokenRecord& r : recs)
+            for (int level : r.layerLevel)
+                sum += source_->bitsForLevel(level), ++n;
+        score_.averageBits = n > 0 ? sum / n : NAN;
+        return;
+    }
     score_.level = runLevel_ > 0 ? runLevel_ : level_;
     score_.averageBits = source_->bitsForLevel(score_.level);
-    score_.perplexity = perplexityOf(recs, &score_.scoredTokens);
 }
 
 } // namespace mobi

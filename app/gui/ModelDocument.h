@@ -38,8 +38,13 @@ public:
     // Level, bits and perplexity of the text as shown (after a run or a re-score).
     const ScoreSummary& lastScore() const { return score_; }
     bool isScoring() const { return scoring_; }
-    // Uniform level the next run or re-score uses (0 for a dense model).
+    // Uniform level the next run or re-score uses (0 for a dense or routed model).
     int level() const { return level_; }
+    // Whether the open model has MoBiRoute routers (the slider sets a budget).
+    bool isRouted() const;
+    // Average bits the routers of a routed model aim at (0 otherwise).
+    double budget() const { return budget_; }
+    bool perLayerAllocation() const { return perLayer_; }
     QString describeModel() const;
 
 public slots:
@@ -51,6 +56,11 @@ public slots:
     // The slider moved: after a short quiet period the current text is
     // re-scored at `level` in the background (a newer request cancels older ones).
     void requestLevel(int level);
+    // Routed models: the same for a budget in average bits; only the latest
+    // of rapid moves is re-routed.
+    void requestBudget(double bits);
+    // Routed models: per-layer (each block meets the budget) or global allocation.
+    void setPerLayerAllocation(bool on);
 
 signals:
     void loadStarted(const QString& path);
@@ -71,6 +81,8 @@ private:
     // Queued calls into the worker thread.
     void post(std::function<void()> call);
     void rescore();
+    // Whether the text shown was scored at the precision now chosen.
+    bool scoreIsCurrent() const;
     // The score of a finished run's own records (no extra forward).
     void scoreFromRun();
 
@@ -87,6 +99,10 @@ private:
     QTimer debounce_;
     int level_ = 0;
     int runLevel_ = 0;
+    double budget_ = 0;
+    double runBudget_ = 0;
+    bool perLayer_ = false;
+    bool runPerLayer_ = false;
     bool scoring_ = false;
     bool loading_ = false;
     bool running_ = false;

@@ -19,21 +19,31 @@ struct RunRequest {
     float topP = 0.95f;
     uint64_t seed = 42;
     int level = 0; // uniform MoBiSlice level of a sliced model; 0 = keep the current one
+    // Average bits for the routers of a routed model (MoBiRoute); 0 = uniform level.
+    double budget = 0;
+    bool perLayer = false; // budget met by every block alone rather than globally
 };
 
 // Teacher-forced re-scoring of a run's tokens at another uniform level.
 struct ScoreRequest {
     TokenRecords tokens; // the run's records (ids, pieces, prompt flags are kept)
     int level = 0;
+    double budget = 0;     // > 0: route at this average bits instead of a uniform level
+    bool perLayer = false; // per-layer rather than global budget allocation
 };
 
 // What a level change achieved over the current text.
 struct ScoreSummary {
-    int level = 0;
-    double averageBits = NAN; // effective bits per sliced weight, averaged over the tokens
+    int level = 0;            // uniform level; 0 when routed
+    double budget = NAN;      // requested average bits of a routed model; NaN when uniform
+    bool perLayer = false;    // the routed budget's allocation
+    // Uniform level: effective bits per sliced weight. Routed: the achieved
+    // average of the chosen levels' bits over all token x block decisions.
+    double averageBits = NAN;
     double perplexity = NAN;  // exp of the mean NLL over the scored tokens (all but the first)
     int scoredTokens = 0;
     double seconds = 0; // 0 when taken from a run rather than a re-score
+    bool routed() const { return std::isfinite(budget); }
 };
 
 // exp(mean -log p) over the tokens that have a log-probability.

@@ -18,6 +18,8 @@ struct StartupOptions {
     QString layerMeasure;    // layer measure key (change, rms, level)
     int level = 0;           // uniform level of a sliced model (0: the top level)
     int rescoreLevel = 0;    // level to move the slider to once the run ends (0: none)
+    double budget = 0;       // average bits for a routed model's routers (0: the top)
+    QString allocation;      // routed budget allocation: global or layer (empty: keep)
 };
 
 } // namespace mobi

@@ -37,13 +37,21 @@ int main(int argc, char** argv) {
                                    QStringLiteral("Uniform precision level of a sliced model (1..K)."),
                                    QStringLiteral("k"));
     const QCommandLineOption layers(QStringLiteral("layer-measure"),
-                                    QStringLiteral("Colour layers by: change, rms or level."),
+                                    QStringLiteral("Colour layers by: change, rms, level or bits."),
                                     QStringLiteral("name"));
     const QCommandLineOption rescore(QStringLiteral("rescore-level"),
                                      QStringLiteral("After the run, move the budget slider to this level "
                                                     "(re-scores the same text)."),
                                      QStringLiteral("k"));
-    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme, measure, level, layers, rescore});
+    const QCommandLineOption budget(QStringLiteral("budget"),
+                                    QStringLiteral("Average bits for a routed model's routers "
+                                                   "(MoBiRoute), e.g. 3.5."),
+                                    QStringLiteral("bits"));
+    const QCommandLineOption allocation(QStringLiteral("allocation"),
+                                        QStringLiteral("Routed budget allocation: global or layer."),
+                                        QStringLiteral("name"));
+    parser.addOptions({prompt, run, tokens, temp, select, tensor, theme, measure, level, layers, rescore,
+                       budget, allocation});
     parser.process(app);
 
     mobi::MainWindow w;
@@ -60,6 +68,8 @@ int main(int argc, char** argv) {
     if (parser.isSet(level)) o.level = parser.value(level).toInt();
     if (parser.isSet(layers)) o.layerMeasure = parser.value(layers);
     if (parser.isSet(rescore)) o.rescoreLevel = parser.value(rescore).toInt();
+    if (parser.isSet(budget)) o.budget = parser.value(budget).toDouble();
+    if (parser.isSet(allocation)) o.allocation = parser.value(allocation);
     w.show();
     w.applyStartupOptions(o);
     return app.exec();
