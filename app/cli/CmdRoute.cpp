@@ -8,6 +8,7 @@
 #include "model/Transformer.h"
 #include "quant/SlicedModel.h"
 #include "route/BlockErrors.h"
+#include "route/LinearErrors.h"
 #include "route/RandomPolicy.h"
 #include "route/RouterCalibration.h"
 #include "route/RouterPolicy.h"
@@ -101,6 +102,10 @@ int runCalibrate(const std::vector<std::string>& args) {
     p.option("ctx", "N", "chunk length, 0 = the model's context (at most 2048)", "0", "-c");
     p.option("reference", "DENSE",
              "the dense model the slices came from (default: the top level stands in for it)");
+    p.option("granularity", "G",
+             "block: one router per block sets the level of all its linears; linear: one router "
+             "per linear (q, k, v, o, gate, up, down) on that linear's input",
+             "block");
     p.option("error", "E",
              "block error the routers predict: absolute (||dy||^2 over the block's mean ||y||^2) "
              "or relative (over each token's own ||y||^2)",
@@ -127,6 +132,12 @@ int runCalibrate(const std::vector<std::string>& args) {
     co.train.seed = static_cast<uint64_t>(p.getInt64("seed", 0, INT64_MAX));
     co.tablePoints = p.getInt("table-points", 3, 1 << 16);
     co.measure = errorMeasureOption(p);
+    mobi::RouteGranularity granularity;
+    try {
+        granularity = mobi::parseRouteGranularity(p.get("granularity"), "--granularity");
+    } catch (const mobi::EngineError& e) {
+        throw UsageError("--granularity: " + e.problem());
+    }
     co.power = p.getDouble("error-power", 0.01, 100);
     co.threads = threads;
     const bool json = p.flagSet("json");
@@ -146,12 +157,24 @@ int runCalibrate(const std::vector<std::string>& args) {
     eo.threads = threads;
     eo.keepRouterInputs = true;
     eo.progress = [](int d, int n) { progressLine("measuring chunk", d, n); };
-    const mobi::BlockErrors e = mobi::measureBlockErrors(ref ? *ref : m, m, tokens, eo);
-    const auto t1 = std::chrono::steady_clock::now();
-    co.progress = [](int d, int n) { progressLine("training router", d, n); };
-    mobi::RouterCalibrationReport rep;
     const std::vector<int> bits = levelBitsOf(m);
-    auto rs = std::make_shared<mobi::RouterSet>(mobi::calibrateRouters(e, bits, co, &rep));
+    mobi::RouterCalibrationReport rep;
+    std::shared_ptr<mobi::RouterSet> rs;
+    int measured = 0;
+    auto t1 = t0;
+    co.progress = [](int d, int n) { progressLine("training router", d, n); };
+    if (granularity == mobi::RouteGranularity::Block) {
+        const mobi::BlockErrors e = mobi::measureBlockErrors(ref ? *ref : m, m, tokens, eo);
+        t1 = std::chrono::steady_clock::now();
+        measured = e.nTokens;
+        rs = std::make_shared<mobi::RouterSet>(mobi::calibrateRouters(e, bits, co, &rep));
+    } else {
+        const mobi::LinearErrors e = mobi::measureLinearErrors(ref ? *ref : m, m, tokens, eo);
+        t1 = std::chrono::steady_clock::now();
+        measured = e.nTokens;
+        rs = std::make_shared<mobi::RouterSet>(
+            mobi::calibrateLinearRouters(e, bits, mobi::linearParamShares(m.config), co, &rep));
+    }
     const auto t2 = std::chrono::steady_clock::now();
     m.routers = rs;
     mobi::GgufWriteOptions wo;
@@ -165,7 +188,8 @@ int runCalibrate(const std::vector<std::string>& args) {
     if (json) {
         mobi::Json j(mobi::Json::Object{});
         j.set("output", out);
-        j.set("tokens", e.nTokens);
+        j.set("tokens", measured);
+        j.set("granularity", mobi::routeGranularityName(rs->granularity));
         j.set("reference", ref ? ref->path : std::string("top level"));
         j.set("measure_seconds", measureS);
         j.set("train_seconds", trainS);
@@ -181,13 +205,14 @@ int runCalibrate(const std::vector<std::string>& args) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
-    std::printf("wrote %s (%.2f MB): routers for %d blocks, levels of %s bits, %d calibration "
-                "tokens (measured %.1f s, trained %.1f s)\n",
-                out.c_str(), std::filesystem::file_size(out) / 1e6, m.config.nLayers,
-                m.sliced->config.sliceBitsString().c_str(), e.nTokens, measureS, trainS);
-    std::printf("block  val.loss/baseline  rank corr. (predicted vs true gain of slice 2)\n");
+    std::printf("wrote %s (%.2f MB): %zu %s routers for %d blocks, levels of %s bits, %d "
+                "calibration tokens (measured %.1f s, trained %.1f s)\n",
+                out.c_str(), std::filesystem::file_size(out) / 1e6, rs->routers.size(),
+                mobi::routeGranularityName(rs->granularity), m.config.nLayers,
+                m.sliced->config.sliceBitsString().c_str(), measured, measureS, trainS);
+    std::printf("router  val.loss/baseline  rank corr. (predicted vs true gain of slice 2)\n");
     for (size_t l = 0; l < rep.layers.size(); ++l)
-        std::printf("%5zu  %17.3f  %10.3f\n", l,
+        std::printf("%6zu  %17.3f  %10.3f\n", l,
                     rep.layers[l].baselineLoss > 0
                         ? rep.layers[l].validationLoss / rep.layers[l].baselineLoss
                         : 0.0,
@@ -280,11 +305,14 @@ int runEval(const std::vector<std::string>& args) {
     mobi::PerplexityOptions po;
     po.ctx = ctx;
     po.bos = m.tokenizer->bos();
+    const int per = m.routers->routersPerBlock();
+    const auto shareArray = mobi::linearParamShares(m.config);
+    const std::vector<double> shares(shareArray.begin(), shareArray.end());
     // Perplexity and achieved bits of one policy (null: uniform `level`).
     auto run = [&](std::shared_ptr<mobi::LevelPolicy> policy, int level, double* achieved,
                    std::vector<std::vector<double>>* layerLevels = nullptr) {
         mobi::Transformer t(m, threads, ctx);
-        mobi::RoutingStats stats(bits, L);
+        mobi::RoutingStats stats(bits, L, false, shares);
         if (policy)
             t.setLevelPolicy(policy);
         else
@@ -292,12 +320,13 @@ int runEval(const std::vector<std::string>& args) {
         t.setObserver([&](const mobi::LayerEvent& e) { stats.observe(e); });
         const double ppl = mobi::perplexity(t, tokens, po).ppl;
         if (achieved) *achieved = stats.averageBits();
-        if (layerLevels) {
-            layerLevels->assign(size_t(L), std::vector<double>(size_t(K)));
-            for (int l = 0; l < L; ++l)
+        if (layerLevels) { // per router: its level histogram
+            layerLevels->assign(size_t(L * per), std::vector<double>(size_t(K)));
+            for (int u = 0; u < L * per; ++u)
                 for (int k = 1; k <= K; ++k)
-                    (*layerLevels)[size_t(l)][size_t(k - 1)] =
-                        static_cast<double>(stats.layerLevelCount(l, k));
+                    (*layerLevels)[size_t(u)][size_t(k - 1)] =
+                        static_cast<double>(per == 1 ? stats.layerLevelCount(u, k)
+                                                     : stats.unitLevelCount(u / per, u % per, k));
         }
         return ppl;
     };
@@ -308,15 +337,24 @@ int runEval(const std::vector<std::string>& args) {
     eo.bos = po.bos;
     eo.threads = threads;
     eo.progress = [](int d, int n) { progressLine("oracle: measuring chunk", d, n); };
-    const mobi::BlockErrors e = mobi::measureBlockErrors(ref ? *ref : m, m, tokens, eo);
+    // Units: blocks, or (block, linear) pairs, as the routers route.
+    mobi::ErrorTable table;
+    if (per == 1)
+        table = mobi::blockErrorTable(mobi::measureBlockErrors(ref ? *ref : m, m, tokens, eo),
+                                      errorMeasureOption(p));
+    else
+        table = mobi::measureLinearErrors(ref ? *ref : m, m, tokens, eo).errors;
+    const int T = table.tokens;
     std::vector<float> trueScores;
-    for (int l = 0; l < L; ++l) {
-        const std::vector<float> s = mobi::errorScores(e, bits, l, errorMeasureOption(p),
-                                                       p.getDouble("error-power", 0.01, 100));
+    std::vector<double> unitWeights;
+    for (int u = 0; u < table.units; ++u) {
+        const std::vector<float> s =
+            mobi::gainScores(table, bits, u, p.getDouble("error-power", 0.01, 100));
         trueScores.insert(trueScores.end(), s.begin(), s.end());
+        unitWeights.insert(unitWeights.end(), size_t(T), per == 1 ? 1.0 : shares[size_t(u % per)]);
     }
     const mobi::BudgetTable oracleTable = mobi::BudgetTable::build(
-        bits, trueScores.data(), static_cast<int64_t>(L) * e.nTokens, 1025);
+        bits, trueScores.data(), static_cast<int64_t>(table.units) * T, 1025, unitWeights.data());
 
     std::map<int, double> uniform;
     std::vector<EvalRow> rows;
@@ -333,7 +371,7 @@ int runEval(const std::vector<std::string>& args) {
         for (int rs = 0; rs < randomSeeds; ++rs) {
             double b = 0;
             r.matchedPpl +=
-                run(std::make_shared<mobi::RandomPolicy>(routerLevels, seed + rs), 0, &b) /
+                run(std::make_shared<mobi::RandomPolicy>(routerLevels, seed + rs, per > 1), 0, &b) /
                 randomSeeds;
             r.matchedBits += b / randomSeeds;
         }
@@ -349,15 +387,16 @@ int runEval(const std::vector<std::string>& args) {
         }
         // Oracle: levels from the true gains at the threshold meeting B here.
         const float thr = oracleTable.threshold(B);
-        std::vector<int> levels(static_cast<size_t>(chunks) * L * ctx);
-        for (int l = 0; l < L; ++l)
-            for (int tok = 0; tok < e.nTokens; ++tok) {
+        std::vector<int> levels(static_cast<size_t>(chunks) * L * per * ctx);
+        for (int u = 0; u < table.units; ++u)
+            for (int tok = 0; tok < T; ++tok) {
                 const int c = tok / ctx, pos = tok % ctx;
-                levels[(size_t(c) * L + l) * ctx + pos] = mobi::BudgetTable::levelFor(
-                    &trueScores[(size_t(l) * e.nTokens + tok) * (K - 1)], K, thr);
+                levels[(size_t(c) * L * per + size_t(u)) * ctx + pos] = mobi::BudgetTable::levelFor(
+                    &trueScores[(size_t(u) * T + tok) * (K - 1)], K, thr);
             }
-        r.oraclePpl = run(std::make_shared<mobi::TablePolicy>(chunks, L, ctx, std::move(levels)), 0,
-                          &r.oracleBits);
+        r.oraclePpl =
+            run(std::make_shared<mobi::TablePolicy>(chunks, L, ctx, std::move(levels), per), 0,
+                &r.oracleBits);
         for (int k = 1; k <= K; ++k)
             if (std::fabs(B - bits[size_t(k - 1)]) < 1e-9) {
                 if (!uniform.count(k)) uniform[k] = run(nullptr, k, nullptr);

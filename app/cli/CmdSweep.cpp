@@ -163,8 +163,7 @@ int runSweep(const std::vector<std::string>& args) {
             const mobi::SlicedModel& s = *m.sliced;
             double eff = 0;
             for (int k = 1; k <= s.levels(); ++k)
-                eff += s.effectiveBits(k) * prec.stats->levelCount(k) /
-                       static_cast<double>(prec.stats->decisions());
+                eff += s.effectiveBits(k) * prec.stats->levelShare(k);
             r.effBits = eff;
             r.meanError = NAN;
             rows.push_back(std::move(r));

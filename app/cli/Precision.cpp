@@ -3,6 +3,7 @@
 #include "CliCommon.h"
 #include "core/Error.h"
 #include "model/Transformer.h"
+#include "route/LinearErrors.h"
 #include "route/RouterPolicy.h"
 #include "route/RoutingStats.h"
 #include "util/Json.h"
@@ -52,7 +53,10 @@ Precision precisionOption(const ArgParser& p, const mobi::Model& m) {
     }
     pr.routed = true;
     pr.policy = std::make_shared<mobi::RouterPolicy>(m.routers, pr.budget, pr.allocation);
-    pr.stats = std::make_shared<mobi::RoutingStats>(m.routers->levelBits, m.config.nLayers);
+    const auto shares = mobi::linearParamShares(m.config);
+    pr.stats =
+        std::make_shared<mobi::RoutingStats>(m.routers->levelBits, m.config.nLayers, false,
+                                             std::vector<double>(shares.begin(), shares.end()));
     return pr;
 }
 
@@ -70,6 +74,7 @@ void Precision::addJson(mobi::Json& j) const {
     if (!routed) return;
     j.set("budget", budget);
     j.set("allocation", mobi::budgetAllocationName(allocation));
+    j.set("granularity", mobi::routeGranularityName(policy->routers().granularity));
     j.set("achieved_bits", stats->averageBits());
     mobi::Json layers(mobi::Json::Array{});
     for (int l = 0; l < stats->layers(); ++l)

@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "route/LevelPolicy.h"
+#include "route/LinearErrors.h"
 #include "route/RoutingStats.h"
 
 #include "core/ThreadPool.h"
@@ -73,7 +74,9 @@ BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
         std::vector<int> bits;
         for (int k = 1; k <= model.sliced->levels(); ++k)
             bits.push_back(model.sliced->config.bitsForLevel(k));
-        routing = std::make_unique<RoutingStats>(bits, model.config.nLayers);
+        const auto shares = linearParamShares(model.config);
+        routing = std::make_unique<RoutingStats>(bits, model.config.nLayers, false,
+                                                 std::vector<double>(shares.begin(), shares.end()));
         t.setLevelPolicy(o.policy);
     }
     // A shared VM's memory bandwidth drifts by up to 2x within minutes, so
@@ -96,8 +99,7 @@ BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
             const double top = static_cast<double>(sm.levelBytes(sm.levels()));
             double sliced = 0;
             for (int k = 1; k <= sm.levels(); ++k)
-                sliced += static_cast<double>(sm.levelBytes(k)) * routing->levelCount(k) /
-                          static_cast<double>(routing->decisions());
+                sliced += static_cast<double>(sm.levelBytes(k)) * routing->levelShare(k);
             r.bytesPerToken = decodeBytesPerToken(model, sm.levels()) - top + sliced;
             r.routedBits = routing->averageBits();
         }

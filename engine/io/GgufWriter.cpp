@@ -508,6 +508,7 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
         md.putU32("mobiroute.hidden", static_cast<uint32_t>(r.routers.front().hidden));
         md.putU32("mobiroute.calibration_tokens", static_cast<uint32_t>(r.calibrationTokens));
         md.putString("mobiroute.objective", r.objective);
+        md.putString("mobiroute.granularity", routeGranularityName(r.granularity));
     }
     if (model.tokenizer) {
         if (auto* spm = dynamic_cast<const SentencePieceTokenizer*>(model.tokenizer.get()))

@@ -3,13 +3,18 @@
 #include "core/Error.h"
 #include "io/GgufFile.h"
 #include "quant/SliceConfig.h"
+#include "route/LinearErrors.h"
 
 namespace mobi {
 
 namespace {
 
-std::string routerName(int layer, const char* part) {
-    return "blk." + std::to_string(layer) + ".router." + part;
+// Router `index` of a set: block routers "blk.N.router.PART", per-linear
+// ones "blk.N.router.LINEAR.PART".
+std::string routerName(RouteGranularity g, size_t index, const char* part) {
+    if (g == RouteGranularity::Block) return "blk." + std::to_string(index) + ".router." + part;
+    return "blk." + std::to_string(index / kLinearsPerBlock) + ".router." +
+           linearName(static_cast<int>(index % kLinearsPerBlock)) + "." + part;
 }
 
 } // namespace
@@ -26,13 +31,13 @@ bool isRouterTensorName(const std::string& n) {
 
 std::vector<Tensor> routerTensors(const RouterSet& r) {
     std::vector<Tensor> out;
+    const RouteGranularity g = r.granularity;
     for (size_t l = 0; l < r.routers.size(); ++l) {
         const RouterMlp& m = r.routers[l];
-        const int L = static_cast<int>(l);
-        out.push_back(Tensor::fromF32(routerName(L, "fc1.weight"), {m.hidden, m.in}, m.w1));
-        out.push_back(Tensor::fromF32(routerName(L, "fc1.bias"), {m.hidden}, m.b1));
-        out.push_back(Tensor::fromF32(routerName(L, "fc2.weight"), {m.out, m.hidden}, m.w2));
-        out.push_back(Tensor::fromF32(routerName(L, "fc2.bias"), {m.out}, m.b2));
+        out.push_back(Tensor::fromF32(routerName(g, l, "fc1.weight"), {m.hidden, m.in}, m.w1));
+        out.push_back(Tensor::fromF32(routerName(g, l, "fc1.bias"), {m.hidden}, m.b1));
+        out.push_back(Tensor::fromF32(routerName(g, l, "fc2.weight"), {m.out, m.hidden}, m.w2));
+        out.push_back(Tensor::fromF32(routerName(g, l, "fc2.bias"), {m.out}, m.b2));
     }
     const int P = r.global.points();
     std::vector<float> table(r.global.thresholds());
@@ -67,7 +72,15 @@ std::shared_ptr<const RouterSet> readRouterSet(const GgufFile& f, const ModelCon
         throw FormatError(path, "mobiroute.hidden " + std::to_string(hidden) + " is out of range");
     r->calibrationTokens = f.getInt("mobiroute.calibration_tokens", 0);
     r->objective = f.getString("mobiroute.objective", "");
+    try {
+        r->granularity = parseRouteGranularity(f.getString("mobiroute.granularity", "block"),
+                                               "mobiroute.granularity");
+    } catch (const EngineError& e) {
+        throw FormatError(path, e.what());
+    }
     const int K = static_cast<int>(bits.size());
+    const int per = r->routersPerBlock();
+    const std::array<int, kLinearsPerBlock> widths = linearInputWidths(c);
     auto need = [&](const std::string& name, std::vector<int64_t> shape) {
         const GgufTensorInfo* ti = f.findTensor(name);
         if (!ti) throw FormatError(path, "router tensor " + name + " is missing");
@@ -82,34 +95,36 @@ std::shared_ptr<const RouterSet> readRouterSet(const GgufFile& f, const ModelCon
         used.insert(name);
         return f.tensor(*ti).toF32();
     };
-    for (int l = 0; l < c.nLayers; ++l) {
+    const size_t nRouters = static_cast<size_t>(c.nLayers) * per;
+    const RouteGranularity g = r->granularity;
+    for (size_t l = 0; l < nRouters; ++l) {
         RouterMlp m;
-        m.in = c.dim;
+        m.in = per == 1 ? c.dim : widths[l % kLinearsPerBlock];
         m.hidden = static_cast<int>(hidden);
         m.out = K - 1;
-        m.w1 = need(routerName(l, "fc1.weight"), {hidden, c.dim});
-        m.b1 = need(routerName(l, "fc1.bias"), {hidden});
-        m.w2 = need(routerName(l, "fc2.weight"), {K - 1, hidden});
-        m.b2 = need(routerName(l, "fc2.bias"), {K - 1});
+        m.w1 = need(routerName(g, l, "fc1.weight"), {hidden, m.in});
+        m.b1 = need(routerName(g, l, "fc1.bias"), {hidden});
+        m.w2 = need(routerName(g, l, "fc2.weight"), {K - 1, hidden});
+        m.b2 = need(routerName(g, l, "fc2.bias"), {K - 1});
         r->routers.push_back(std::move(m));
     }
+    const int64_t rows = static_cast<int64_t>(nRouters) + 1;
     const GgufTensorInfo* bt = f.findTensor("mobiroute.budget");
     if (!bt) throw FormatError(path, "router tensor mobiroute.budget is missing");
-    if (bt->shape.size() != 2 || bt->shape[0] != c.nLayers + 1 || bt->shape[1] < 3 ||
-        bt->shape[1] > 1 << 20)
-        throw FormatError(path, "mobiroute.budget must be [" + std::to_string(c.nLayers + 1) +
+    if (bt->shape.size() != 2 || bt->shape[0] != rows || bt->shape[1] < 3 || bt->shape[1] > 1 << 20)
+        throw FormatError(path, "mobiroute.budget must be [" + std::to_string(rows) +
                                     ", points >= 3] (routers do not match this model)");
     const int P = static_cast<int>(bt->shape[1]);
-    const std::vector<float> table = need("mobiroute.budget", {c.nLayers + 1, P});
+    const std::vector<float> table = need("mobiroute.budget", {rows, P});
     try {
         r->global = BudgetTable::fromEntries(
             r->levelBits, std::vector<float>(table.begin(), table.begin() + P), "global table");
-        for (int l = 0; l < c.nLayers; ++l)
-            r->perLayer.push_back(
-                BudgetTable::fromEntries(r->levelBits,
-                                         std::vector<float>(table.begin() + size_t(l + 1) * P,
-                                                            table.begin() + size_t(l + 2) * P),
-                                         "table of block " + std::to_string(l)));
+        for (size_t l = 0; l < nRouters; ++l)
+            r->perLayer.push_back(BudgetTable::fromEntries(
+                r->levelBits,
+                std::vector<float>(table.begin() + static_cast<long>((l + 1) * size_t(P)),
+                                   table.begin() + static_cast<long>((l + 2) * size_t(P))),
+                "table of router " + std::to_string(l)));
     } catch (const FormatError&) {
         throw;
     } catch (const EngineError& e) {

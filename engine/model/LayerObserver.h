@@ -6,10 +6,24 @@
 
 namespace mobi {
 
-// Route (sliced models only) comes right after AttnNormOut: data holds the
-// level policy's scores (width floats per token, width 0 when it has none)
-// and levels the level (1..K) each token uses in this block.
-enum class LayerPoint { BlockInput, AttnNormOut, Route, AttnOut, FfnNormOut, FfnOut, BlockOutput };
+// Route (sliced models only): data holds the level policy's scores (width
+// floats per token, width 0 when it has none) and levels the level (1..K)
+// each token uses. A block-level policy routes once, right after
+// AttnNormOut (linear = -1); a per-linear one before each linear (linear =
+// 0..6: q, k, v, o, gate, up, down). AttnMix is the attention output that
+// the o projection reads (width qDim), FfnAct the SwiGLU activation that the
+// down projection reads (width hiddenDim).
+enum class LayerPoint {
+    BlockInput,
+    AttnNormOut,
+    Route,
+    AttnMix,
+    AttnOut,
+    FfnNormOut,
+    FfnAct,
+    FfnOut,
+    BlockOutput
+};
 
 struct LayerEvent {
     int layer; // block index
@@ -19,6 +33,7 @@ struct LayerEvent {
     int pos0;                    // position of the first row
     const float* data;           // nTokens x width, row-major; valid only during the call
     const int* levels = nullptr; // nTokens levels at LayerPoint::Route, else null
+    int linear = -1;             // at LayerPoint::Route: the linear routed, -1 = whole block
 };
 
 using LayerObserver = std::function<void(const LayerEvent&)>;

@@ -60,6 +60,7 @@ struct Transformer::State {
     int level = 0;
     std::shared_ptr<LevelPolicy> policy; // per-token levels when set
     std::vector<int> tokLevels;          // [n] levels of the current block
+    std::vector<int> linLevels[3];       // [n] per linear of a group (per-linear policies)
     std::vector<float> scores;           // [n * policy->scoreWidth()]
     std::vector<float> gatherX, gatherY; // rows of one level (grouped prefill)
     std::vector<LayerViews> layers;
@@ -211,50 +212,71 @@ void Transformer::runBlock(int l, int n, int pos) {
     auto observe = [&](int layer, LayerPoint point, int width, const float* data) {
         if (observer_) observer_(LayerEvent{layer, point, n, width, pos, data});
     };
-    // A group of block linears sharing input X: the dense kernels, or the
-    // sliced kernels at each token's level. Tokens are grouped by level so
-    // each level present runs one kernel call (gathered rows when mixed).
+    // A group of block linears sharing input X (`first` = routing index of
+    // the first: 0 q, 3 o, 4 gate, 6 down): the dense kernels, or the sliced
+    // kernels at each token's level. Tokens are grouped by level so each
+    // level present runs one kernel call (gathered rows when mixed).
+    const bool perLinear = s.policy && s.policy->perLinear();
     auto linear = [&](const SlicedLayer* S, const SlicedMatrix* const* sm, const MatmulJob* jobs,
-                      int nJobs, const float* X, int ldx) {
+                      int nJobs, const float* X, int ldx, int first) {
         if (!S) {
             matmulGroup(pool, jobs, nJobs, X, ldx, n, s.isa);
             return;
         }
+        const int* lv[3];
+        for (int i = 0; i < nJobs; ++i) {
+            if (perLinear) {
+                chooseLevels(l, first + i, X, ldx, n, pos, s.linLevels[i]);
+                lv[i] = s.linLevels[i].data();
+            } else {
+                lv[i] = s.tokLevels.data();
+            }
+        }
         SlicedJob sj[3];
-        const int* lv = s.tokLevels.data();
-        if (std::all_of(lv, lv + n, [&](int k) { return k == lv[0]; })) {
+        bool uniform = true;
+        for (int i = 0; i < nJobs && uniform; ++i)
+            uniform = std::all_of(lv[i], lv[i] + n, [&](int k) { return k == lv[i][0]; });
+        if (uniform) { // one call, each job at its level
             for (int i = 0; i < nJobs; ++i)
-                sj[i] = SlicedJob{sm[i], lv[0], jobs[i].y, jobs[i].ldy};
+                sj[i] = SlicedJob{sm[i], lv[i][0], jobs[i].y, jobs[i].ldy};
             slicedMatmulGroup(pool, sj, nJobs, X, ldx, n, s.isa);
             return;
         }
-        int64_t outWidth = 0;
-        for (int i = 0; i < nJobs; ++i)
-            outWidth += sm[i]->rows();
-        s.gatherX.resize(size_t(n) * ldx);
-        s.gatherY.resize(size_t(n) * outWidth);
-        std::vector<int> rows;
-        rows.reserve(size_t(n));
-        for (int k = 1; k <= s.sliced->levels(); ++k) {
-            rows.clear();
-            for (int t = 0; t < n; ++t)
-                if (lv[t] == k) rows.push_back(t);
-            if (rows.empty()) continue;
-            const int m = static_cast<int>(rows.size());
-            for (int r = 0; r < m; ++r)
-                std::copy(X + size_t(rows[r]) * ldx, X + size_t(rows[r]) * ldx + ldx,
-                          &s.gatherX[size_t(r) * ldx]);
-            int64_t off = 0;
-            for (int i = 0; i < nJobs; ++i) {
-                sj[i] = SlicedJob{sm[i], k, &s.gatherY[size_t(off) * m], sm[i]->rows()};
-                off += sm[i]->rows();
-            }
-            slicedMatmulGroup(pool, sj, nJobs, s.gatherX.data(), ldx, m, s.isa);
-            for (int i = 0; i < nJobs; ++i)
+        // Jobs sharing one level vector (block routing) gather together;
+        // per-linear routing gathers job by job.
+        const int groups = perLinear ? nJobs : 1;
+        const int perGroup = perLinear ? 1 : nJobs;
+        for (int gi = 0; gi < groups; ++gi) {
+            const int j0 = gi * perGroup;
+            const int* glv = lv[j0];
+            int64_t outWidth = 0;
+            for (int i = j0; i < j0 + perGroup; ++i)
+                outWidth += sm[i]->rows();
+            s.gatherX.resize(size_t(n) * ldx);
+            s.gatherY.resize(size_t(n) * outWidth);
+            std::vector<int> rows;
+            rows.reserve(size_t(n));
+            for (int k = 1; k <= s.sliced->levels(); ++k) {
+                rows.clear();
+                for (int t = 0; t < n; ++t)
+                    if (glv[t] == k) rows.push_back(t);
+                if (rows.empty()) continue;
+                const int m = static_cast<int>(rows.size());
                 for (int r = 0; r < m; ++r)
-                    std::copy(sj[i].y + size_t(r) * sm[i]->rows(),
-                              sj[i].y + size_t(r + 1) * sm[i]->rows(),
-                              jobs[i].y + size_t(rows[r]) * jobs[i].ldy);
+                    std::copy(X + size_t(rows[r]) * ldx, X + size_t(rows[r]) * ldx + ldx,
+                              &s.gatherX[size_t(r) * ldx]);
+                int64_t off = 0;
+                for (int i = j0; i < j0 + perGroup; ++i) {
+                    sj[i - j0] = SlicedJob{sm[i], k, &s.gatherY[size_t(off) * m], sm[i]->rows()};
+                    off += sm[i]->rows();
+                }
+                slicedMatmulGroup(pool, sj, perGroup, s.gatherX.data(), ldx, m, s.isa);
+                for (int i = j0; i < j0 + perGroup; ++i)
+                    for (int r = 0; r < m; ++r)
+                        std::copy(sj[i - j0].y + size_t(r) * sm[i]->rows(),
+                                  sj[i - j0].y + size_t(r + 1) * sm[i]->rows(),
+                                  jobs[i].y + size_t(rows[r]) * jobs[i].ldy);
+            }
         }
     };
 
@@ -266,13 +288,13 @@ void Transformer::runBlock(int l, int n, int pos) {
     for (int t = 0; t < n; ++t)
         rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim, c.rmsEps);
     observe(l, LayerPoint::AttnNormOut, dim, s.xb.data());
-    if (S) chooseLevels(l, n, pos);
+    if (S && !perLinear) chooseLevels(l, -1, s.xb.data(), dim, n, pos, s.tokLevels);
 
     const MatmulJob qkv[3] = {
         {L.wq, s.q.data(), qDim}, {L.wk, s.k.data(), kvDim}, {L.wv, s.v.data(), kvDim}};
     const SlicedMatrix* qkvS[3] = {S ? &S->wq : nullptr, S ? &S->wk : nullptr,
                                    S ? &S->wv : nullptr};
-    linear(S, qkvS, qkv, 3, s.xb.data(), dim);
+    linear(S, qkvS, qkv, 3, s.xb.data(), dim, 0);
 
     for (int t = 0; t < n; ++t) {
         float* qt = &s.q[size_t(t) * qDim];
@@ -354,7 +376,8 @@ void Transformer::runBlock(int l, int n, int pos) {
 
     const MatmulJob wo{L.wo, s.xb.data(), dim};
     const SlicedMatrix* woS[1] = {S ? &S->wo : nullptr};
-    linear(S, woS, &wo, 1, s.xb2.data(), qDim);
+    observe(l, LayerPoint::AttnMix, qDim, s.xb2.data());
+    linear(S, woS, &wo, 1, s.xb2.data(), qDim, 3);
     observe(l, LayerPoint::AttnOut, dim, s.xb.data());
     for (size_t i = 0; i < size_t(n) * dim; ++i)
         s.x[i] += s.xb[i];
@@ -366,7 +389,7 @@ void Transformer::runBlock(int l, int n, int pos) {
     observe(l, LayerPoint::FfnNormOut, dim, s.xb.data());
     const MatmulJob gateUp[2] = {{L.wGate, s.hb.data(), hidden}, {L.wUp, s.hb2.data(), hidden}};
     const SlicedMatrix* gateUpS[2] = {S ? &S->wGate : nullptr, S ? &S->wUp : nullptr};
-    linear(S, gateUpS, gateUp, 2, s.xb.data(), dim);
+    linear(S, gateUpS, gateUp, 2, s.xb.data(), dim, 4);
     // SwiGLU; its exp is a visible share of a prefill, so it is threaded.
     pool.parallelFor(
         0, int64_t(n) * hidden,
@@ -379,35 +402,39 @@ void Transformer::runBlock(int l, int n, int pos) {
         1024);
     const MatmulJob down{L.wDown, s.xb.data(), dim};
     const SlicedMatrix* downS[1] = {S ? &S->wDown : nullptr};
-    linear(S, downS, &down, 1, s.hb.data(), hidden);
+    observe(l, LayerPoint::FfnAct, hidden, s.hb.data());
+    linear(S, downS, &down, 1, s.hb.data(), hidden, 6);
     observe(l, LayerPoint::FfnOut, dim, s.xb.data());
     for (size_t i = 0; i < size_t(n) * dim; ++i)
         s.x[i] += s.xb[i];
     observe(l, LayerPoint::BlockOutput, dim, s.x.data());
 }
 
-void Transformer::chooseLevels(int l, int n, int pos) {
+void Transformer::chooseLevels(int l, int linear, const float* x, int width, int n, int pos,
+                               std::vector<int>& levels) {
     State& s = *state_;
-    const int dim = model_.config.dim;
-    s.tokLevels.resize(size_t(n));
-    int width = 0;
+    levels.resize(size_t(n));
+    int sw = 0;
     if (!s.policy) {
-        std::fill(s.tokLevels.begin(), s.tokLevels.end(), s.level);
+        std::fill(levels.begin(), levels.end(), s.level);
     } else {
-        width = s.policy->scoreWidth();
-        s.scores.resize(size_t(n) * size_t(std::max(width, 0)));
-        s.policy->choose(l, s.xb.data(), n, dim, pos, s.tokLevels.data(), s.scores.data());
+        sw = std::max(s.policy->scoreWidth(), 0);
+        s.scores.resize(size_t(n) * size_t(sw));
+        if (linear < 0)
+            s.policy->choose(l, x, n, width, pos, levels.data(), s.scores.data());
+        else
+            s.policy->chooseLinear(l, linear, x, n, width, pos, levels.data(), s.scores.data());
         const int K = s.sliced->levels();
         for (int t = 0; t < n; ++t)
-            if (s.tokLevels[size_t(t)] < 1 || s.tokLevels[size_t(t)] > K)
+            if (levels[size_t(t)] < 1 || levels[size_t(t)] > K)
                 throw EngineError("level policy", "chose level " +
-                                                      std::to_string(s.tokLevels[size_t(t)]) +
+                                                      std::to_string(levels[size_t(t)]) +
                                                       " in block " + std::to_string(l) +
                                                       " (levels 1.." + std::to_string(K) + ")");
     }
     if (observer_)
-        observer_(LayerEvent{l, LayerPoint::Route, n, width, pos,
-                             width > 0 ? s.scores.data() : nullptr, s.tokLevels.data()});
+        observer_(LayerEvent{l, LayerPoint::Route, n, sw, pos, sw > 0 ? s.scores.data() : nullptr,
+                             levels.data(), linear});
 }
 
 void Transformer::forwardBlock(int layer, const float* xIn, int n, int pos, float* xOut) {

@@ -54,7 +54,10 @@ class Transformer {
 
   private:
     void runBlock(int layer, int n, int pos);
-    void chooseLevels(int layer, int n, int pos);
+    // Levels of n tokens for block `layer` (linear -1) or one of its linears
+    // (0..6) reading x (n x width); emits the Route event.
+    void chooseLevels(int layer, int linear, const float* x, int width, int n, int pos,
+                      std::vector<int>& levels);
     struct State;
     const Model& model_;
     int maxContext_;

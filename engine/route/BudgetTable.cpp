@@ -28,12 +28,15 @@ int BudgetTable::levelFor(const float* s, int levels, float threshold) {
 }
 
 double BudgetTable::averageBits(const std::vector<int>& levelBits, const float* scores,
-                                int64_t samples, float threshold) {
+                                int64_t samples, float threshold, const double* weights) {
     const int K = static_cast<int>(levelBits.size());
-    double sum = 0;
-    for (int64_t i = 0; i < samples; ++i)
-        sum += levelBits[size_t(levelFor(scores + i * (K - 1), K, threshold) - 1)];
-    return samples > 0 ? sum / samples : 0.0;
+    double sum = 0, wsum = 0;
+    for (int64_t i = 0; i < samples; ++i) {
+        const double w = weights ? weights[i] : 1.0;
+        sum += w * levelBits[size_t(levelFor(scores + i * (K - 1), K, threshold) - 1)];
+        wsum += w;
+    }
+    return wsum > 0 ? sum / wsum : 0.0;
 }
 
 double BudgetTable::entryBits(int i) const {
@@ -42,7 +45,7 @@ double BudgetTable::entryBits(int i) const {
 }
 
 BudgetTable BudgetTable::build(const std::vector<int>& levelBits, const float* scores,
-                               int64_t samples, int points) {
+                               int64_t samples, int points, const double* weights) {
     checkBits(levelBits, "budget table");
     if (samples <= 0) throw EngineError("budget table", "no calibration samples");
     if (points < 3) throw EngineError("budget table", "needs at least 3 points");
@@ -52,8 +55,15 @@ BudgetTable BudgetTable::build(const std::vector<int>& levelBits, const float* s
     // minima (descending) gives average bits as a step function of lambda.
     struct Step {
         float value;
-        int gain;
+        double gain; // bits added x the sample's weight
     };
+    double totalWeight = 0;
+    for (int64_t i = 0; i < samples; ++i) {
+        const double w = weights ? weights[i] : 1.0;
+        if (!(w > 0) || !std::isfinite(w))
+            throw EngineError("budget table", "sample weights must be positive");
+        totalWeight += w;
+    }
     std::vector<Step> steps;
     steps.reserve(size_t(samples) * (K - 1));
     for (int64_t i = 0; i < samples; ++i) {
@@ -62,7 +72,8 @@ BudgetTable BudgetTable::build(const std::vector<int>& levelBits, const float* s
             const float v = scores[i * (K - 1) + (k - 1)];
             if (!std::isfinite(v)) throw EngineError("budget table", "non-finite router score");
             m = std::min(m, v);
-            steps.push_back({m, levelBits[size_t(k)] - levelBits[size_t(k - 1)]});
+            steps.push_back({m, (weights ? weights[i] : 1.0) *
+                                    (levelBits[size_t(k)] - levelBits[size_t(k - 1)])});
         }
     }
     std::sort(steps.begin(), steps.end(),
@@ -78,7 +89,7 @@ BudgetTable BudgetTable::build(const std::vector<int>& levelBits, const float* s
     size_t j = 0;
     double gained = 0; // sum of gains of steps [0, j)
     for (int p = 1; p < points - 1; ++p) {
-        const double need = (lo + (hi - lo) * p / (points - 1) - lo) * samples;
+        const double need = (lo + (hi - lo) * p / (points - 1) - lo) * totalWeight;
         while (j < steps.size() && gained < need)
             gained += steps[j++].gain;
         // Threshold between the last taken step and the next one.

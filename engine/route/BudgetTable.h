@@ -19,11 +19,13 @@ class BudgetTable {
   public:
     BudgetTable() = default;
 
-    // levelBits: bits of levels 1..K (increasing); scores: samples x (K-1).
-    // Throws EngineError for fewer than 2 levels, no samples, non-finite
-    // scores or non-increasing bits.
+    // levelBits: bits of levels 1..K (increasing); scores: samples x (K-1);
+    // weights (optional, > 0): how much each sample counts in the average
+    // (e.g. its linear's share of the parameters). Throws EngineError for
+    // fewer than 2 levels, no samples, non-finite scores, bad weights or
+    // non-increasing bits.
     static BudgetTable build(const std::vector<int>& levelBits, const float* scores,
-                             int64_t samples, int points = 257);
+                             int64_t samples, int points = 257, const double* weights = nullptr);
     // Rebuilds from stored entries (bits increasing evenly from levelBits
     // front to back, thresholds non-increasing); throws EngineError naming
     // `where` when they are inconsistent.
@@ -40,7 +42,7 @@ class BudgetTable {
     float threshold(double bits, const std::string& where = "--budget") const;
     // Average bits the scores achieve at `threshold` (for checks and eval).
     static double averageBits(const std::vector<int>& levelBits, const float* scores,
-                              int64_t samples, float threshold);
+                              int64_t samples, float threshold, const double* weights = nullptr);
 
     const std::vector<float>& thresholds() const { return thresholds_; }
     const std::vector<int>& levelBits() const { return levelBits_; }

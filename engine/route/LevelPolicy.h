@@ -18,6 +18,16 @@ class LevelPolicy {
     virtual void choose(int layer, const float* xNorm, int n, int dim, int pos, int* levels,
                         float* scores) = 0;
     virtual int scoreWidth() const { return 0; }
+
+    // A per-linear policy is asked before each linear instead (choose() is
+    // then not called): levels of the tokens for linear `linear` (0..6 = q,
+    // k, v, o, gate, up, down) of block `layer`, given that linear's input
+    // x (n x width).
+    virtual bool perLinear() const { return false; }
+    virtual void chooseLinear(int layer, int linear, const float* x, int n, int width, int pos,
+                              int* levels, float* scores) {
+        choose(layer, x, n, width, pos, levels, scores);
+    }
 };
 
 } // namespace mobi

@@ -43,8 +43,9 @@ RandomPolicy::RandomPolicy(std::vector<int> levelBits, double bits, uint64_t see
     *this = RandomPolicy(std::vector<std::vector<double>>{w}, seed);
 }
 
-RandomPolicy::RandomPolicy(const std::vector<std::vector<double>>& weights, uint64_t seed)
-    : seed_(seed) {
+RandomPolicy::RandomPolicy(const std::vector<std::vector<double>>& weights, uint64_t seed,
+                           bool perLinear)
+    : seed_(seed), perLinear_(perLinear) {
     if (weights.empty()) throw EngineError("random routing", "no level weights");
     for (const std::vector<double>& w : weights) {
         double sum = 0;
@@ -64,13 +65,11 @@ RandomPolicy::RandomPolicy(const std::vector<std::vector<double>>& weights, uint
     }
 }
 
-void RandomPolicy::choose(int layer, const float*, int n, int, int pos, int* levels, float*) {
-    if (layer == 0 && pos == 0) ++stream_;
+void RandomPolicy::draw(int row, uint64_t key, int n, int pos, int* levels) const {
+    const std::vector<double>& c = cdf_.size() == 1 ? cdf_[0] : cdf_.at(size_t(row));
     for (int t = 0; t < n; ++t) {
-        const uint64_t h =
-            mix(seed_ ^ mix(stream_ ^ mix(uint64_t(layer) << 32 | uint32_t(pos + t))));
+        const uint64_t h = mix(seed_ ^ mix(stream_ ^ mix(key << 32 | uint32_t(pos + t))));
         const double u = (h >> 11) * (1.0 / 9007199254740992.0);
-        const std::vector<double>& c = cdf_.size() == 1 ? cdf_[0] : cdf_.at(size_t(layer));
         int k = 0;
         while (k + 1 < static_cast<int>(c.size()) && u >= c[size_t(k)])
             ++k;
@@ -78,27 +77,53 @@ void RandomPolicy::choose(int layer, const float*, int n, int, int pos, int* lev
     }
 }
 
-TablePolicy::TablePolicy(int sequences, int layers, int positions, std::vector<int> levels)
-    : sequences_(sequences), layers_(layers), positions_(positions), levels_(std::move(levels)) {
-    if (sequences <= 0 || layers <= 0 || positions <= 0 ||
-        levels_.size() != size_t(sequences) * size_t(layers) * size_t(positions))
+void RandomPolicy::choose(int layer, const float*, int n, int, int pos, int* levels, float*) {
+    if (layer == 0 && pos == 0) ++stream_;
+    draw(layer, uint64_t(layer), n, pos, levels);
+}
+
+void RandomPolicy::chooseLinear(int layer, int linear, const float*, int n, int, int pos,
+                                int* levels, float*) {
+    if (layer == 0 && linear == 0 && pos == 0) ++stream_;
+    const int row = layer * 7 + linear;
+    draw(row, uint64_t(row) + 0x10000, n, pos, levels);
+}
+
+TablePolicy::TablePolicy(int sequences, int layers, int positions, std::vector<int> levels,
+                         int unitsPerBlock)
+    : sequences_(sequences), layers_(layers), positions_(positions), units_(unitsPerBlock),
+      levels_(std::move(levels)) {
+    if (sequences <= 0 || layers <= 0 || positions <= 0 || (units_ != 1 && units_ != 7) ||
+        levels_.size() != size_t(sequences) * size_t(layers) * size_t(units_) * size_t(positions))
         throw EngineError("level table", "has " + std::to_string(levels_.size()) + " entries for " +
                                              std::to_string(sequences) + " sequences x " +
                                              std::to_string(layers) + " blocks x " +
+                                             std::to_string(units_) + " units x " +
                                              std::to_string(positions) + " positions");
 }
 
-void TablePolicy::choose(int layer, const float*, int n, int, int pos, int* levels, float*) {
-    if (layer == 0 && pos == 0) ++sequence_;
+void TablePolicy::lookup(int layer, int unit, int n, int pos, int* levels) {
     if (sequence_ < 0 || sequence_ >= sequences_ || layer < 0 || layer >= layers_ || pos < 0 ||
         pos + n > positions_)
         throw EngineError("level table", "has no entry for sequence " + std::to_string(sequence_) +
                                              " block " + std::to_string(layer) + " positions " +
                                              std::to_string(pos) + ".." +
                                              std::to_string(pos + n - 1));
-    const size_t base = (size_t(sequence_) * layers_ + size_t(layer)) * positions_;
+    const size_t base =
+        ((size_t(sequence_) * layers_ + size_t(layer)) * units_ + size_t(unit)) * positions_;
     for (int t = 0; t < n; ++t)
         levels[t] = levels_[base + size_t(pos + t)];
+}
+
+void TablePolicy::choose(int layer, const float*, int n, int, int pos, int* levels, float*) {
+    if (layer == 0 && pos == 0) ++sequence_;
+    lookup(layer, 0, n, pos, levels);
+}
+
+void TablePolicy::chooseLinear(int layer, int linear, const float*, int n, int, int pos,
+                               int* levels, float*) {
+    if (layer == 0 && linear == 0 && pos == 0) ++sequence_;
+    lookup(layer, units_ == 7 ? linear : 0, n, pos, levels);
 }
 
 } // namespace mobi

@@ -13,23 +13,19 @@ namespace mobi {
 
 namespace {
 
-// 1e-3 of the median positive gain of each optional slice over all blocks.
-// The block error e_k raised to `power`.
-double err(const BlockErrors& e, ErrorMeasure m, double power, int l, int k, int t) {
-    const double v = m == ErrorMeasure::Relative ? e.residual(l, k, t) : e.absolute(l, k, t);
-    return power == 1.0 ? v : std::pow(v, power);
-}
-
-std::vector<double> gainFloors(const BlockErrors& e, ErrorMeasure m, double power) {
+// 1e-3 of the median positive gain (of error^power) of each optional slice
+// over all units.
+std::vector<double> gainFloors(const ErrorTable& e, double power) {
     std::vector<double> floors;
-    for (int k = 2; k <= e.nLevels; ++k) {
+    for (int k = 2; k <= e.levels; ++k) {
         std::vector<double> pos;
-        for (int l = 0; l < e.nLayers; ++l)
-            for (int t = 0; t < e.nTokens; ++t) {
-                const double g = err(e, m, power, l, k - 1, t) - err(e, m, power, l, k, t);
+        for (int u = 0; u < e.units; ++u)
+            for (int t = 0; t < e.tokens; ++t) {
+                const double g = std::pow(double(e.at(u, k - 1, t)), power) -
+                                 std::pow(double(e.at(u, k, t)), power);
                 if (g > 0) pos.push_back(g);
             }
-        double f = 1e-20;
+        double f = 1e-30;
         if (!pos.empty()) {
             std::nth_element(pos.begin(), pos.begin() + pos.size() / 2, pos.end());
             f = std::max(f, 1e-3 * pos[pos.size() / 2]);
@@ -81,19 +77,25 @@ ErrorMeasure parseErrorMeasure(const std::string& s, const std::string& where) {
     throw EngineError(where, "must be relative or absolute, not '" + s + "'");
 }
 
-std::vector<float> errorScores(const BlockErrors& e, const std::vector<int>& levelBits, int layer,
-                               ErrorMeasure measure, double power) {
-    if (!(power > 0) || !std::isfinite(power))
-        throw EngineError("router calibration", "error power must be positive");
-    if (static_cast<int>(levelBits.size()) != e.nLevels || e.nLevels < 2)
-        throw EngineError("router calibration", "level bits do not match the measured levels");
-    const std::vector<double> floors = gainFloors(e, measure, power);
-    const int K = e.nLevels;
-    std::vector<float> s(size_t(e.nTokens) * (K - 1));
-    for (int t = 0; t < e.nTokens; ++t)
+ErrorTable blockErrorTable(const BlockErrors& e, ErrorMeasure measure) {
+    ErrorTable t;
+    t.units = e.nLayers;
+    t.levels = e.nLevels;
+    t.tokens = e.nTokens;
+    t.err = measure == ErrorMeasure::Relative ? e.residualErr : e.absoluteErr;
+    return t;
+}
+
+namespace {
+
+std::vector<float> gainScoresWithFloors(const ErrorTable& e, const std::vector<int>& levelBits,
+                                        int unit, double power, const std::vector<double>& floors) {
+    const int K = e.levels;
+    std::vector<float> s(size_t(e.tokens) * (K - 1));
+    for (int t = 0; t < e.tokens; ++t)
         for (int k = 2; k <= K; ++k) {
-            const double g =
-                err(e, measure, power, layer, k - 1, t) - err(e, measure, power, layer, k, t);
+            const double g = std::pow(double(e.at(unit, k - 1, t)), power) -
+                             std::pow(double(e.at(unit, k, t)), power);
             const double db = levelBits[size_t(k - 1)] - levelBits[size_t(k - 2)];
             s[size_t(t) * (K - 1) + (k - 2)] =
                 static_cast<float>(std::log(std::max(g, floors[size_t(k - 2)]) / db));
@@ -101,46 +103,48 @@ std::vector<float> errorScores(const BlockErrors& e, const std::vector<int>& lev
     return s;
 }
 
-RouterSet calibrateRouters(const BlockErrors& e, const std::vector<int>& levelBits,
-                           const RouterCalibrationOptions& o, RouterCalibrationReport* report) {
+void checkScoreArgs(const ErrorTable& e, const std::vector<int>& levelBits, double power) {
+    if (static_cast<int>(levelBits.size()) != e.levels || e.levels < 2)
+        throw EngineError("router calibration", "level bits do not match the measured levels");
+    if (!(power > 0) || !std::isfinite(power))
+        throw EngineError("router calibration", "error power must be positive");
+}
+
+// Trains one router per unit on its inputs and builds the tables.
+RouterSet calibrate(const ErrorTable& e, const std::vector<const float*>& inputs,
+                    const std::vector<int>& widths, const std::vector<double>& unitWeights,
+                    const std::vector<int>& levelBits, const RouterCalibrationOptions& o,
+                    RouterCalibrationReport* report) {
     const std::string where = "router calibration";
-    if (e.routerInput.size() != size_t(e.nLayers) * e.nTokens * e.dim)
-        throw EngineError(where, "block errors were measured without router inputs");
-    if (static_cast<int>(levelBits.size()) != e.nLevels || e.nLevels < 2)
-        throw EngineError(where, "needs a sliced model with at least 2 levels");
-    const int L = e.nLayers, K = e.nLevels, T = e.nTokens;
+    checkScoreArgs(e, levelBits, o.power);
+    const int U = e.units, K = e.levels, T = e.tokens;
+    const std::vector<double> floors = gainFloors(e, o.power);
     RouterSet rs;
     rs.levelBits = levelBits;
-    rs.routers.resize(size_t(L));
+    rs.routers.resize(size_t(U));
     rs.calibrationTokens = T;
-    char pw[32];
-    std::snprintf(pw, sizeof pw, "%g", o.power);
-    rs.objective = std::string("mse on log(cut in ") + errorMeasureName(o.measure) +
-                   " residual-stream error^" + pw + " per bit), hidden " +
-                   std::to_string(o.train.hidden) + ", " + std::to_string(o.train.epochs) +
-                   " epochs";
-    std::vector<std::vector<float>> predicted(static_cast<size_t>(L)),
-        truth(static_cast<size_t>(L));
+    std::vector<std::vector<float>> predicted(static_cast<size_t>(U)),
+        truth(static_cast<size_t>(U));
     RouterCalibrationReport rep;
-    rep.layers.resize(size_t(L));
-    rep.rankCorrelation.resize(size_t(L));
+    rep.layers.resize(size_t(U));
+    rep.rankCorrelation.resize(size_t(U));
     std::atomic<int> done{0};
     std::atomic<bool> failed{false};
     std::string failure;
     std::mutex failMu;
-    ThreadPool pool(std::min(o.threads > 0 ? o.threads : ThreadPool::hardwareThreads(), L));
-    pool.parallelFor(0, L, [&](int64_t b, int64_t end) {
-        for (int64_t l = b; l < end && !failed; ++l) {
+    ThreadPool pool(std::min(o.threads > 0 ? o.threads : ThreadPool::hardwareThreads(), U));
+    pool.parallelFor(0, U, [&](int64_t b, int64_t end) {
+        for (int64_t u = b; u < end && !failed; ++u) {
             try {
-                truth[size_t(l)] = errorScores(e, levelBits, int(l), o.measure, o.power);
-                const float* X = &e.routerInput[size_t(l) * T * e.dim];
+                truth[size_t(u)] = gainScoresWithFloors(e, levelBits, int(u), o.power, floors);
+                const float* X = inputs[size_t(u)];
                 RouterTrainOptions to = o.train;
-                to.seed = o.train.seed + uint64_t(l);
-                rs.routers[size_t(l)] = trainRouter(X, truth[size_t(l)].data(), nullptr, T, e.dim,
-                                                    K - 1, to, &rep.layers[size_t(l)],
-                                                    [&] { return o.cancel && o.cancel->load(); });
-                predicted[size_t(l)].resize(size_t(T) * (K - 1));
-                rs.routers[size_t(l)].forward(X, T, predicted[size_t(l)].data());
+                to.seed = o.train.seed + uint64_t(u);
+                rs.routers[size_t(u)] = trainRouter(
+                    X, truth[size_t(u)].data(), nullptr, T, widths[size_t(u)], K - 1, to,
+                    &rep.layers[size_t(u)], [&] { return o.cancel && o.cancel->load(); });
+                predicted[size_t(u)].resize(size_t(T) * (K - 1));
+                rs.routers[size_t(u)].forward(X, T, predicted[size_t(u)].data());
             } catch (const EngineError& err) {
                 std::lock_guard<std::mutex> lock(failMu);
                 if (!failed) failure = err.what();
@@ -149,26 +153,89 @@ RouterSet calibrateRouters(const BlockErrors& e, const std::vector<int>& levelBi
             const int d = ++done;
             if (o.progress) {
                 std::lock_guard<std::mutex> lock(failMu);
-                o.progress(d, L);
+                o.progress(d, U);
             }
         }
     });
     if (failed) throw EngineError(where, failure);
     std::vector<float> all;
-    all.reserve(size_t(L) * T * (K - 1));
-    for (int l = 0; l < L; ++l) {
-        const std::vector<float>& p = predicted[size_t(l)];
+    std::vector<double> weights;
+    all.reserve(size_t(U) * T * (K - 1));
+    weights.reserve(size_t(U) * T);
+    for (int u = 0; u < U; ++u) {
+        const std::vector<float>& p = predicted[size_t(u)];
         all.insert(all.end(), p.begin(), p.end());
+        weights.insert(weights.end(), size_t(T), unitWeights[size_t(u)]);
         rs.perLayer.push_back(BudgetTable::build(levelBits, p.data(), T, o.tablePoints));
         std::vector<float> a(static_cast<size_t>(T)), b(static_cast<size_t>(T));
         for (int t = 0; t < T; ++t) {
             a[size_t(t)] = p[size_t(t) * (K - 1)];
-            b[size_t(t)] = truth[size_t(l)][size_t(t) * (K - 1)];
+            b[size_t(t)] = truth[size_t(u)][size_t(t) * (K - 1)];
         }
-        rep.rankCorrelation[size_t(l)] = spearman(a, b);
+        rep.rankCorrelation[size_t(u)] = spearman(a, b);
     }
-    rs.global = BudgetTable::build(levelBits, all.data(), int64_t(L) * T, o.tablePoints);
+    rs.global =
+        BudgetTable::build(levelBits, all.data(), int64_t(U) * T, o.tablePoints, weights.data());
     if (report) *report = std::move(rep);
+    return rs;
+}
+
+std::string objectiveText(const char* error, const RouterCalibrationOptions& o) {
+    char pw[32];
+    std::snprintf(pw, sizeof pw, "%g", o.power);
+    return std::string("mse on log(cut in ") + error + " error^" + pw + " per bit), hidden " +
+           std::to_string(o.train.hidden) + ", " + std::to_string(o.train.epochs) + " epochs";
+}
+
+} // namespace
+
+std::vector<float> gainScores(const ErrorTable& e, const std::vector<int>& levelBits, int unit,
+                              double power) {
+    checkScoreArgs(e, levelBits, power);
+    return gainScoresWithFloors(e, levelBits, unit, power, gainFloors(e, power));
+}
+
+std::vector<float> errorScores(const BlockErrors& e, const std::vector<int>& levelBits, int layer,
+                               ErrorMeasure measure, double power) {
+    return gainScores(blockErrorTable(e, measure), levelBits, layer, power);
+}
+
+RouterSet calibrateRouters(const BlockErrors& e, const std::vector<int>& levelBits,
+                           const RouterCalibrationOptions& o, RouterCalibrationReport* report) {
+    if (e.routerInput.size() != size_t(e.nLayers) * e.nTokens * e.dim)
+        throw EngineError("router calibration", "block errors were measured without router inputs");
+    if (static_cast<int>(levelBits.size()) != e.nLevels || e.nLevels < 2)
+        throw EngineError("router calibration", "needs a sliced model with at least 2 levels");
+    std::vector<const float*> inputs;
+    for (int l = 0; l < e.nLayers; ++l)
+        inputs.push_back(&e.routerInput[size_t(l) * e.nTokens * e.dim]);
+    RouterSet rs =
+        calibrate(blockErrorTable(e, o.measure), inputs, std::vector<int>(size_t(e.nLayers), e.dim),
+                  std::vector<double>(size_t(e.nLayers), 1.0), levelBits, o, report);
+    rs.granularity = RouteGranularity::Block;
+    rs.objective =
+        objectiveText((std::string(errorMeasureName(o.measure)) + " residual-stream").c_str(), o);
+    return rs;
+}
+
+RouterSet calibrateLinearRouters(const LinearErrors& e, const std::vector<int>& levelBits,
+                                 const std::array<double, kLinearsPerBlock>& shares,
+                                 const RouterCalibrationOptions& o,
+                                 RouterCalibrationReport* report) {
+    if (static_cast<int>(levelBits.size()) != e.nLevels || e.nLevels < 2)
+        throw EngineError("router calibration", "needs a sliced model with at least 2 levels");
+    std::vector<const float*> inputs;
+    std::vector<int> widths;
+    std::vector<double> weights;
+    for (int l = 0; l < e.nLayers; ++l)
+        for (int i = 0; i < kLinearsPerBlock; ++i) {
+            inputs.push_back(e.input(l, i));
+            widths.push_back(e.width[size_t(i)]);
+            weights.push_back(shares[size_t(i)]);
+        }
+    RouterSet rs = calibrate(e.errors, inputs, widths, weights, levelBits, o, report);
+    rs.granularity = RouteGranularity::Linear;
+    rs.objective = objectiveText("linear-output", o);
     return rs;
 }
 

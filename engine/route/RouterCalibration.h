@@ -22,6 +22,8 @@
 #pragma once
 
 #include "route/BlockErrors.h"
+#include "route/ErrorTable.h"
+#include "route/LinearErrors.h"
 #include "route/RouterSet.h"
 #include "route/RouterTrainer.h"
 
@@ -38,9 +40,16 @@ enum class ErrorMeasure : uint8_t { Relative, Absolute };
 const char* errorMeasureName(ErrorMeasure m);
 ErrorMeasure parseErrorMeasure(const std::string& s, const std::string& where = "--error");
 
-// True scores s_k (above) of every token of block `layer`: nTokens x (K-1),
-// with e_k raised to `power` before taking gains. levelBits has e.nLevels
-// entries. Throws EngineError for a power <= 0.
+// The block errors as a table with one unit per block.
+ErrorTable blockErrorTable(const BlockErrors& e, ErrorMeasure measure);
+
+// True scores s_k (above) of every token of `unit`: tokens x (K-1), with e_k
+// raised to `power` before taking gains (floors from all units). levelBits
+// has e.levels entries. Throws EngineError for a power <= 0.
+std::vector<float> gainScores(const ErrorTable& e, const std::vector<int>& levelBits, int unit,
+                              double power = 2.0);
+
+// gainScores of blockErrorTable(e, measure) for block `layer`.
 std::vector<float> errorScores(const BlockErrors& e, const std::vector<int>& levelBits, int layer,
                                ErrorMeasure measure = ErrorMeasure::Absolute, double power = 2.0);
 
@@ -55,16 +64,24 @@ struct RouterCalibrationOptions {
 };
 
 struct RouterCalibrationReport {
-    std::vector<RouterTrainReport> layers;
-    // Spearman rank correlation, per block, between predicted and true s_2
+    std::vector<RouterTrainReport> layers; // per router
+    // Spearman rank correlation, per router, between predicted and true s_2
     // on the calibration tokens (how well the router orders tokens).
     std::vector<double> rankCorrelation;
 };
 
-// Needs e.routerInput (measureBlockErrors with keepRouterInputs). Throws
-// EngineError for errors without router inputs or levels that do not match.
+// One router per block. Needs e.routerInput (measureBlockErrors with
+// keepRouterInputs). Throws EngineError for errors without router inputs or
+// levels that do not match.
 RouterSet calibrateRouters(const BlockErrors& e, const std::vector<int>& levelBits,
                            const RouterCalibrationOptions& options,
                            RouterCalibrationReport* report = nullptr);
+// One router per linear (options.measure does not apply: linear errors are
+// absolute, normalised by each linear's mean ||W x||^2). shares: the seven
+// linears' parameter shares (linearParamShares), weighting the global table.
+RouterSet calibrateLinearRouters(const LinearErrors& e, const std::vector<int>& levelBits,
+                                 const std::array<double, kLinearsPerBlock>& shares,
+                                 const RouterCalibrationOptions& options,
+                                 RouterCalibrationReport* report = nullptr);
 
 } // namespace mobi

@@ -17,18 +17,34 @@ void RouterPolicy::setBudget(double bits, BudgetAllocation allocation) {
     allocation_ = allocation;
 }
 
-void RouterPolicy::choose(int layer, const float* xNorm, int n, int dim, int pos, int* levels,
-                          float* scores) {
-    const RouterMlp& r = routers_->routers.at(static_cast<size_t>(layer));
-    if (dim != r.in)
-        throw EngineError("router policy", "block input has " + std::to_string(dim) +
+void RouterPolicy::route(int router, const float* x, int n, int width, int* levels,
+                         float* scores) const {
+    const RouterMlp& r = routers_->routers.at(static_cast<size_t>(router));
+    if (width != r.in)
+        throw EngineError("router policy", "input has " + std::to_string(width) +
                                                " features, the router takes " +
                                                std::to_string(r.in));
-    r.forward(xNorm, n, scores);
+    r.forward(x, n, scores);
     const int K = routers_->levels();
-    const float thr = thresholds_[static_cast<size_t>(layer)];
+    const float thr = thresholds_[static_cast<size_t>(router)];
     for (int t = 0; t < n; ++t)
         levels[t] = BudgetTable::levelFor(scores + size_t(t) * (K - 1), K, thr);
+}
+
+void RouterPolicy::choose(int layer, const float* xNorm, int n, int dim, int, int* levels,
+                          float* scores) {
+    if (perLinear())
+        throw EngineError("router policy", "per-linear routers route each linear, not blocks");
+    route(layer, xNorm, n, dim, levels, scores);
+}
+
+void RouterPolicy::chooseLinear(int layer, int linear, const float* x, int n, int width, int,
+                                int* levels, float* scores) {
+    if (!perLinear()) {
+        route(layer, x, n, width, levels, scores);
+        return;
+    }
+    route(layer * 7 + linear, x, n, width, levels, scores);
 }
 
 } // namespace mobi

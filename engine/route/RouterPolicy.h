@@ -23,9 +23,14 @@ class RouterPolicy : public LevelPolicy {
 
     void choose(int layer, const float* xNorm, int n, int dim, int pos, int* levels,
                 float* scores) override;
+    void chooseLinear(int layer, int linear, const float* x, int n, int width, int pos, int* levels,
+                      float* scores) override;
     int scoreWidth() const override { return routers_->levels() - 1; }
+    bool perLinear() const override { return routers_->granularity == RouteGranularity::Linear; }
+    const RouterSet& routers() const { return *routers_; }
 
   private:
+    void route(int router, const float* x, int n, int width, int* levels, float* scores) const;
     std::shared_ptr<const RouterSet> routers_;
     double bits_ = 0;
     BudgetAllocation allocation_ = BudgetAllocation::Global;

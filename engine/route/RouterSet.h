@@ -27,18 +27,35 @@ const char* budgetAllocationName(BudgetAllocation a);
 BudgetAllocation parseBudgetAllocation(const std::string& s,
                                        const std::string& where = "--allocation");
 
+// What one router decides: the level of a token in a whole block (all seven
+// linears), or in one linear (seven routers per block, each reading its
+// linear's input).
+enum class RouteGranularity : uint8_t { Block, Linear };
+const char* routeGranularityName(RouteGranularity g);
+// Throws EngineError naming `where` for anything but "block" / "linear".
+RouteGranularity parseRouteGranularity(const std::string& s,
+                                       const std::string& where = "--granularity");
+
 struct RouterSet {
-    std::vector<int> levelBits;     // bits of levels 1..K of the sliced model
-    std::vector<RouterMlp> routers; // one per block: in = dim, out = K-1
+    RouteGranularity granularity = RouteGranularity::Block;
+    std::vector<int> levelBits; // bits of levels 1..K of the sliced model
+    // Block: one per block (in = dim). Linear: seven per block at
+    // block * 7 + linear (q, k, v, o, gate, up, down; in = that linear's
+    // input width). out = K-1.
+    std::vector<RouterMlp> routers;
+    // Over all routers' decisions; per-linear decisions weighted by their
+    // linear's share of the block's parameters, so the budget is bits per
+    // weight.
     BudgetTable global;
-    std::vector<BudgetTable> perLayer; // one per block
+    std::vector<BudgetTable> perLayer; // one per router (each meets the budget alone)
     int64_t calibrationTokens = 0;
     std::string objective; // how the routers were trained, for `info`
 
     int levels() const { return static_cast<int>(levelBits.size()); }
+    int routersPerBlock() const { return granularity == RouteGranularity::Linear ? 7 : 1; }
     double minBits() const { return levelBits.empty() ? 0 : levelBits.front(); }
     double maxBits() const { return levelBits.empty() ? 0 : levelBits.back(); }
-    // Per-block thresholds for an average of `bits`; throws EngineError
+    // Per-router thresholds for an average of `bits`; throws EngineError
     // naming `where` for a budget outside [minBits, maxBits].
     std::vector<float> thresholds(double bits, BudgetAllocation a,
                                   const std::string& where = "--budget") const;

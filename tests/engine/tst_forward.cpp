@@ -474,7 +474,11 @@ class TestForward : public QObject {
         t.setObserver([&](const LayerEvent& e) {
             ++events;
             QCOMPARE(e.nTokens, 5);
-            QCOMPARE(e.width, m.config.dim);
+            const int width = e.point == LayerPoint::AttnMix  ? m.config.qDim()
+                              : e.point == LayerPoint::FfnAct ? m.config.hiddenDim
+                                                              : m.config.dim;
+            QCOMPARE(e.width, width);
+            QVERIFY(e.point != LayerPoint::Route); // dense: nothing to route
             if (e.layer == 0 && e.point == LayerPoint::BlockInput) {
                 std::vector<float> row(m.config.dim);
                 m.weights.tokEmbeddings.rowToF32(toks[2], row.data());
@@ -482,7 +486,7 @@ class TestForward : public QObject {
             }
         });
         const std::vector<float> after = t.forward(toks.data(), 5, 0, true);
-        QCOMPARE(events, 6 * m.config.nLayers);
+        QCOMPARE(events, 8 * m.config.nLayers);
         QVERIFY(embeddingSeen);
         QVERIFY(before == after); // observing changes nothing
     }

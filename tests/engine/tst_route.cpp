@@ -16,6 +16,7 @@
 #include "quant/SlicedModel.h"
 #include "route/BlockErrors.h"
 #include "route/BudgetTable.h"
+#include "route/LinearErrors.h"
 #include "route/RandomPolicy.h"
 #include "route/RouterCalibration.h"
 #include "route/RouterPolicy.h"
@@ -381,6 +382,89 @@ class TestRoute : public QObject {
         const Model dense = stories();
         Transformer t(dense, 1, 16);
         QVERIFY_THROWS_EXCEPTION(EngineError, t.setLevelPolicy(std::make_shared<HashPolicy>(4)));
+    }
+
+    void perLinearLevelsMatchAssembledDenseModel() {
+        REQUIRE_DATA("models/stories260K/stories260K.bin");
+        const Model m = slicedStories();
+        const int L = m.config.nLayers, n = 20;
+        // Linear i of block l at level 1 + (l + i) % 4, every token alike.
+        std::vector<int> levels(size_t(L) * 7 * n);
+        Model dense = denseModelAtLevel(m, 1);
+        std::vector<Model> atLevel;
+        for (int k = 1; k <= 4; ++k)
+            atLevel.push_back(denseModelAtLevel(m, k));
+        for (int l = 0; l < L; ++l)
+            for (int i = 0; i < 7; ++i) {
+                const int k = 1 + (l + i) % 4;
+                std::fill(levels.begin() + (size_t(l) * 7 + i) * n,
+                          levels.begin() + (size_t(l) * 7 + i + 1) * n, k);
+                LayerWeights& D = dense.weights.layers[size_t(l)];
+                const LayerWeights& S = atLevel[size_t(k - 1)].weights.layers[size_t(l)];
+                Tensor* dst[7] = {&D.wq, &D.wk, &D.wv, &D.wo, &D.wGate, &D.wUp, &D.wDown};
+                const Tensor* src[7] = {&S.wq, &S.wk, &S.wv, &S.wo, &S.wGate, &S.wUp, &S.wDown};
+                *dst[i] = *src[i];
+            }
+        const std::vector<int> tokens = someTokens(n, 8, m.config.vocabSize);
+        Transformer routed(m, 2, 32), ref(dense, 2, 32);
+        routed.setLevelPolicy(std::make_shared<TablePolicy>(1, L, n, levels, 7));
+        RoutingStats stats(kBits, L);
+        routed.setObserver([&](const LayerEvent& e) { stats.observe(e); });
+        const double d = maxAbsDiff(routed.forward(tokens.data(), n, 0, true),
+                                    ref.forward(tokens.data(), n, 0, true));
+        QVERIFY2(d < 2e-3, qPrintable(QString::number(d)));
+        QCOMPARE(stats.decisions(), int64_t(L) * 7 * n);
+        QCOMPARE(stats.unitLevelCount(0, 0, 1), int64_t(n)); // block 0, q at level 1
+        QCOMPARE(stats.unitLevelCount(2, 3, 2), int64_t(n)); // block 2, o: 1 + (2 + 3) % 4
+        QCOMPARE(stats.unitLevelCount(2, 3, 1), int64_t(0));
+    }
+
+    void linearRoutersCalibrateAndRoundTrip() {
+        REQUIRE_DATA("models/stories260K/stories260K.bin");
+        Model m = slicedStories();
+        const std::vector<int> tokens = someTokens(400, 3, m.config.vocabSize);
+        BlockErrorOptions eo;
+        eo.ctx = 200;
+        eo.threads = 2;
+        // Against itself, the top level has no error; lower levels have.
+        const LinearErrors self = measureLinearErrors(m, m, tokens, eo);
+        QCOMPARE(self.errors.units, m.config.nLayers * 7);
+        for (int u = 0; u < self.errors.units; ++u)
+            for (int t = 0; t < self.nTokens; t += 37) {
+                QCOMPARE(self.errors.at(u, 4, t), 0.0f);
+                QVERIFY(self.errors.at(u, 1, t) > self.errors.at(u, 3, t));
+            }
+        const LinearErrors e = measureLinearErrors(stories(), m, tokens, eo);
+        RouterCalibrationOptions co;
+        co.train.epochs = 5;
+        co.threads = 2;
+        co.tablePoints = 33;
+        auto rs = std::make_shared<RouterSet>(
+            calibrateLinearRouters(e, kBits, linearParamShares(m.config), co));
+        QCOMPARE(rs->granularity, RouteGranularity::Linear);
+        QCOMPARE(int(rs->routers.size()), m.config.nLayers * 7);
+        QCOMPARE(rs->routers[6].in, m.config.hiddenDim); // block 0's down reads the SwiGLU
+        m.routers = rs;
+        const std::string path = (tmp_.path() + "/linear.gguf").toStdString();
+        GgufWriteOptions wo;
+        wo.matrixType = DType::F32;
+        saveGguf(m, path, wo);
+        const Model back = loadModel(path);
+        QVERIFY(back.routers);
+        QCOMPARE(back.routers->granularity, RouteGranularity::Linear);
+        QCOMPARE(back.routers->routers[20].w1, rs->routers[20].w1);
+        Transformer t1(m, 2, 64), t2(back, 2, 64);
+        auto p1 = std::make_shared<RouterPolicy>(m.routers, 3.5);
+        QVERIFY(p1->perLinear());
+        t1.setLevelPolicy(p1);
+        t2.setLevelPolicy(std::make_shared<RouterPolicy>(back.routers, 3.5));
+        RoutingStats stats(kBits, m.config.nLayers);
+        t1.setObserver([&](const LayerEvent& ev) { stats.observe(ev); });
+        const std::vector<int> held = someTokens(60, 44, m.config.vocabSize);
+        QCOMPARE(
+            maxAbsDiff(t1.forward(held.data(), 60, 0, true), t2.forward(held.data(), 60, 0, true)),
+            0.0);
+        QCOMPARE(stats.decisions(), int64_t(60) * 7 * m.config.nLayers);
     }
 
     void randomPoliciesMeetTheirMix() {
