@@ -262,6 +262,22 @@ void BM_RouterForward(benchmark::State& st) {
     st.counters["hidden"] = m.hidden;
 }
 
+// Moving the budget slider: RouterPolicy::setBudget looks up every router's
+// threshold in the calibrated tables (no recalibration).
+void BM_SetBudget(benchmark::State& st) {
+    const Setup& s = setup();
+    RouterPolicy policy(s.routers, 3.0, BudgetAllocation::Global);
+    double b = 2.0;
+    for (auto _ : st) {
+        b += 0.0137;
+        if (b > 5.0) b -= 3.0;
+        policy.setBudget(b, (int(b * 100) & 1) ? BudgetAllocation::Global
+                                               : BudgetAllocation::PerLayer);
+        benchmark::DoNotOptimize(policy.thresholds().data());
+    }
+    st.counters["routers"] = static_cast<double>(s.routers->routers.size());
+}
+
 // The seven sliced linears of one block at one level on one token (what a
 // decode step runs per block), cycling over the blocks so that, as in a
 // decode step, the weights are not in cache from the previous iteration.
@@ -370,6 +386,11 @@ class RoutedReporter : public benchmark::ConsoleReporter {
             std::printf("%-7.2f %9.3f %12.3f %13.3f %7.3f %7s %11.3f %10.3f\n", b, p.bits, p.routed,
                         p.uniform, ratio, ok, p.mix, p.mix > 0 ? p.routed / p.mix : 0.0);
         }
+        auto budget = rows_.find("SetBudget");
+        if (budget != rows_.end())
+            std::printf("\nChanging the budget (RouterPolicy::setBudget, table lookups for all "
+                        "routers): %.3f us = %.6f ms\n",
+                        budget->second.ms * 1e3, budget->second.ms);
         auto router = rows_.find("RouterForward");
         if (router == rows_.end()) return;
         const double rUs = router->second.ms * 1e3;
@@ -439,6 +460,7 @@ int main(int argc, char** argv) {
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime()
             ->MinTime(2.0);
+    benchmark::RegisterBenchmark("SetBudget", BM_SetBudget)->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark("RouterForward", BM_RouterForward)
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
