@@ -11,7 +11,17 @@ for f in build-asan/fuzz/fuzz_*; do
   name=$(basename "$f")
   corpus=$(mktemp -d)
   case "$name" in
-    fuzz_gguf) cp "$data"/models/stories260K/stories260K.gguf "$corpus"/ 2>/dev/null || true ;;
+    fuzz_gguf)
+      cp "$data"/models/stories260K/stories260K.gguf "$corpus"/ 2>/dev/null || true
+      # A sliced file with MoBiRoute routers, so the sliced and routed readers
+      # are reached too.
+      cli=build-asan/app/mobiscope-cli
+      if [ -x "$cli" ] && [ -f "$data"/models/stories260K/stories260K.bin ]; then
+        "$cli" slice "$data"/models/stories260K/stories260K.bin \
+          --tokenizer "$data"/models/stories260K/tok512.bin -o "$corpus"/sliced.gguf >/dev/null 2>&1 &&
+        "$cli" route calibrate "$corpus"/sliced.gguf --text "$data"/text/TinyStories-valid.head30k.txt \
+          --tokens 512 --epochs 2 --hidden 4 --table-points 9 -o "$corpus"/routed.gguf >/dev/null 2>&1 || true
+      fi ;;
     fuzz_llama2c) cp "$data"/models/stories260K/stories260K.bin "$corpus"/ 2>/dev/null || true ;;
     fuzz_tokenizer_bin) cp "$data"/models/stories260K/tok512.bin "$corpus"/ 2>/dev/null || true ;;
   esac

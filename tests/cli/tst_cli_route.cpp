@@ -145,6 +145,23 @@ class TestCliRoute : public QObject {
         QVERIFY(j["decode_tokens_per_s"].toDouble() > 0);
     }
 
+    void perLinearRouters() {
+        const QString linear = tmp_.path() + "/linear.gguf";
+        auto r = testdata::runCli({"route", "calibrate", sliced_, "--text", text(), "--tokens",
+                                   "1024", "--granularity", "linear", "--epochs", "10", "-o",
+                                   linear, "--json", "--threads", "2"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QJsonObject j = parse(r.out);
+        QCOMPARE(j["granularity"].toString(), QString("linear"));
+        QCOMPARE(j["layers"].toArray().size(), 5 * 7);
+        r = testdata::runCli({"perplexity", linear, "--text", text(), "--budget", "3.5",
+                              "--allocation", "layer", "--chunks", "4", "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        j = parse(r.out);
+        QCOMPARE(j["granularity"].toString(), QString("linear"));
+        QVERIFY(std::fabs(j["achieved_bits"].toDouble() - 3.5) < 0.15);
+    }
+
     void badInputIsAClearError() {
         struct Case {
             QStringList args;
@@ -172,6 +189,9 @@ class TestCliRoute : public QObject {
              "not the model these slices were made from"},
             {{"route", "calibrate", sliced_, "--text", text()}, "-o"},
             {{"route", "frobnicate"}, "unknown route subcommand"},
+            {{"route", "calibrate", sliced_, "--text", text(), "-o", tmp_.path() + "/z.gguf",
+              "--granularity", "head"},
+             "block or linear"},
             {{"route"}, "usage"},
             {{"route", "eval", routed_, "--text", text(), "--skip-tokens", "99999999"},
              "skips them all"},
