@@ -9,6 +9,7 @@
 #include "quant/SlicedModel.h"
 #include "route/BlockErrors.h"
 #include "route/LinearErrors.h"
+#include "route/OutputKl.h"
 #include "route/RandomPolicy.h"
 #include "route/RouterCalibration.h"
 #include "route/RouterPolicy.h"
@@ -107,8 +108,9 @@ int runCalibrate(const std::vector<std::string>& args) {
              "per linear (q, k, v, o, gate, up, down) on that linear's input",
              "block");
     p.option("error", "E",
-             "block error the routers predict: absolute (||dy||^2 over the block's mean ||y||^2) "
-             "or relative (over each token's own ||y||^2)",
+             "block error the routers predict: absolute (||dy||^2 over the block's mean ||y||^2), "
+             "relative (over each token's own ||y||^2) or kl (next-token KL with that block "
+             "alone at the level: one forward per block and level)",
              "absolute");
     p.option("error-power", "P", "gains are taken on error^P (P > 1 punishes large errors more)",
              "2");
@@ -165,9 +167,15 @@ int runCalibrate(const std::vector<std::string>& args) {
     co.progress = [](int d, int n) { progressLine("training router", d, n); };
     if (granularity == mobi::RouteGranularity::Block) {
         const mobi::BlockErrors e = mobi::measureBlockErrors(ref ? *ref : m, m, tokens, eo);
+        mobi::ErrorTable kl;
+        if (co.measure == mobi::ErrorMeasure::Kl) {
+            eo.progress = [](int d, int n) { progressLine("output KL: chunk", d, n); };
+            kl = mobi::measureOutputKl(ref ? *ref : m, m, tokens, eo);
+        }
         t1 = std::chrono::steady_clock::now();
         measured = e.nTokens;
-        rs = std::make_shared<mobi::RouterSet>(mobi::calibrateRouters(e, bits, co, &rep));
+        rs = std::make_shared<mobi::RouterSet>(mobi::calibrateRouters(
+            e, bits, co, &rep, co.measure == mobi::ErrorMeasure::Kl ? &kl : nullptr));
     } else {
         const mobi::LinearErrors e = mobi::measureLinearErrors(ref ? *ref : m, m, tokens, eo);
         t1 = std::chrono::steady_clock::now();
@@ -261,7 +269,7 @@ int runEval(const std::vector<std::string>& args) {
     p.option("ctx", "N", "perplexity chunk length, 0 = the model's context", "0", "-c");
     p.option("reference", "DENSE", "dense model for the oracle's errors (default: top level)");
     p.option("seed", "S", "random routing seed", "1");
-    p.option("error", "E", "block error the oracle ranks by: absolute or relative", "absolute");
+    p.option("error", "E", "block error the oracle ranks by: absolute, relative or kl", "absolute");
     p.option("error-power", "P", "the oracle's gains are taken on error^P", "2");
     p.option("random-seeds", "N", "random routing runs averaged per budget", "3");
     p.flag("json", "print JSON");
@@ -339,7 +347,9 @@ int runEval(const std::vector<std::string>& args) {
     eo.progress = [](int d, int n) { progressLine("oracle: measuring chunk", d, n); };
     // Units: blocks, or (block, linear) pairs, as the routers route.
     mobi::ErrorTable table;
-    if (per == 1)
+    if (per == 1 && errorMeasureOption(p) == mobi::ErrorMeasure::Kl)
+        table = mobi::measureOutputKl(ref ? *ref : m, m, tokens, eo);
+    else if (per == 1)
         table = mobi::blockErrorTable(mobi::measureBlockErrors(ref ? *ref : m, m, tokens, eo),
                                       errorMeasureOption(p));
     else

@@ -68,16 +68,19 @@ double spearman(const std::vector<float>& a, const std::vector<float>& b) {
 } // namespace
 
 const char* errorMeasureName(ErrorMeasure m) {
-    return m == ErrorMeasure::Relative ? "relative" : "absolute";
+    return m == ErrorMeasure::Relative ? "relative" : m == ErrorMeasure::Kl ? "kl" : "absolute";
 }
 
 ErrorMeasure parseErrorMeasure(const std::string& s, const std::string& where) {
     if (s == "relative") return ErrorMeasure::Relative;
     if (s == "absolute") return ErrorMeasure::Absolute;
-    throw EngineError(where, "must be relative or absolute, not '" + s + "'");
+    if (s == "kl") return ErrorMeasure::Kl;
+    throw EngineError(where, "must be absolute, relative or kl, not '" + s + "'");
 }
 
 ErrorTable blockErrorTable(const BlockErrors& e, ErrorMeasure measure) {
+    if (measure == ErrorMeasure::Kl)
+        throw EngineError("router calibration", "KL errors are measured by measureOutputKl");
     ErrorTable t;
     t.units = e.nLayers;
     t.levels = e.nLevels;
@@ -201,7 +204,11 @@ std::vector<float> errorScores(const BlockErrors& e, const std::vector<int>& lev
 }
 
 RouterSet calibrateRouters(const BlockErrors& e, const std::vector<int>& levelBits,
-                           const RouterCalibrationOptions& o, RouterCalibrationReport* report) {
+                           const RouterCalibrationOptions& o, RouterCalibrationReport* report,
+                           const ErrorTable* errors) {
+    if (errors &&
+        (errors->units != e.nLayers || errors->tokens != e.nTokens || errors->levels != e.nLevels))
+        throw EngineError("router calibration", "error table does not match the block errors");
     if (e.routerInput.size() != size_t(e.nLayers) * e.nTokens * e.dim)
         throw EngineError("router calibration", "block errors were measured without router inputs");
     if (static_cast<int>(levelBits.size()) != e.nLevels || e.nLevels < 2)
@@ -209,12 +216,15 @@ RouterSet calibrateRouters(const BlockErrors& e, const std::vector<int>& levelBi
     std::vector<const float*> inputs;
     for (int l = 0; l < e.nLayers; ++l)
         inputs.push_back(&e.routerInput[size_t(l) * e.nTokens * e.dim]);
-    RouterSet rs =
-        calibrate(blockErrorTable(e, o.measure), inputs, std::vector<int>(size_t(e.nLayers), e.dim),
-                  std::vector<double>(size_t(e.nLayers), 1.0), levelBits, o, report);
+    RouterSet rs = calibrate(errors ? *errors : blockErrorTable(e, o.measure), inputs,
+                             std::vector<int>(size_t(e.nLayers), e.dim),
+                             std::vector<double>(size_t(e.nLayers), 1.0), levelBits, o, report);
     rs.granularity = RouteGranularity::Block;
     rs.objective =
-        objectiveText((std::string(errorMeasureName(o.measure)) + " residual-stream").c_str(), o);
+        objectiveText(o.measure == ErrorMeasure::Kl
+                          ? "output KL"
+                          : (std::string(errorMeasureName(o.measure)) + " residual-stream").c_str(),
+                      o);
     return rs;
 }
 

@@ -36,7 +36,9 @@ namespace mobi {
 // Which block error e_k the gains are taken from.
 //  relative: BlockErrors::residualErr (per-token normalised)
 //  absolute: BlockErrors::absoluteErr (normalised by the block's mean)
-enum class ErrorMeasure : uint8_t { Relative, Absolute };
+//  kl:       measureOutputKl (the block alone at the level, KL of the
+//            next-token distribution; one forward per block and level)
+enum class ErrorMeasure : uint8_t { Relative, Absolute, Kl };
 const char* errorMeasureName(ErrorMeasure m);
 ErrorMeasure parseErrorMeasure(const std::string& s, const std::string& where = "--error");
 
@@ -73,9 +75,12 @@ struct RouterCalibrationReport {
 // One router per block. Needs e.routerInput (measureBlockErrors with
 // keepRouterInputs). Throws EngineError for errors without router inputs or
 // levels that do not match.
+// `errors`, when given, replaces the errors of e (e.g. measureOutputKl on the
+// same tokens), e supplying the router inputs.
 RouterSet calibrateRouters(const BlockErrors& e, const std::vector<int>& levelBits,
                            const RouterCalibrationOptions& options,
-                           RouterCalibrationReport* report = nullptr);
+                           RouterCalibrationReport* report = nullptr,
+                           const ErrorTable* errors = nullptr);
 // One router per linear (options.measure does not apply: linear errors are
 // absolute, normalised by each linear's mean ||W x||^2). shares: the seven
 // linears' parameter shares (linearParamShares), weighting the global table.

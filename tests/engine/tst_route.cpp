@@ -17,6 +17,7 @@
 #include "route/BlockErrors.h"
 #include "route/BudgetTable.h"
 #include "route/LinearErrors.h"
+#include "route/OutputKl.h"
 #include "route/RandomPolicy.h"
 #include "route/RouterCalibration.h"
 #include "route/RouterPolicy.h"
@@ -266,6 +267,37 @@ class TestRoute : public QObject {
         // A dense candidate has one level.
         QCOMPARE(measureBlockErrors(dense, dense, tokens, o).nLevels, 1);
         QVERIFY_THROWS_EXCEPTION(EngineError, measureBlockErrors(dense, m, {1}, o));
+    }
+
+    void outputKlFallsWithLevel() {
+        REQUIRE_DATA("models/stories260K/stories260K.bin");
+        const Model m = slicedStories();
+        const std::vector<int> tokens = someTokens(150, 12, m.config.vocabSize);
+        BlockErrorOptions o;
+        o.ctx = 100;
+        o.threads = 2;
+        const ErrorTable self = measureOutputKl(m, m, tokens, o);
+        QCOMPARE(self.tokens, 150);
+        QCOMPARE(self.units, m.config.nLayers);
+        const ErrorTable kl = measureOutputKl(stories(), m, tokens, o);
+        for (int l = 0; l < kl.units; ++l) {
+            double prev = INFINITY, selfSum = 0;
+            for (int t = 0; t < kl.tokens; ++t)
+                selfSum += self.at(l, 4, t);
+            QCOMPARE(selfSum, 0.0); // the top level against itself
+            for (int k = 1; k <= 4; ++k) {
+                double sum = 0;
+                for (int t = 0; t < kl.tokens; ++t) {
+                    QVERIFY(kl.at(l, k, t) >= 0);
+                    sum += kl.at(l, k, t);
+                }
+                QVERIFY2(sum > 0 && sum < prev,
+                         qPrintable(QString("block %1 level %2").arg(l).arg(k)));
+                prev = sum;
+            }
+        }
+        // Same rows as the block errors (router inputs line up).
+        QCOMPARE(measureBlockErrors(m, m, tokens, o).nTokens, kl.tokens);
     }
 
     void routersRankTokensAndMeetBudgets() {
