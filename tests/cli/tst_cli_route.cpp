@@ -71,14 +71,30 @@ class TestCliRoute : public QObject {
     void evalMeetsBudgetsOnHeldOutText() {
         const QStringList budgets = {"2", "2.5", "3", "3.5", "4", "4.5", "5"};
         // Held out: everything after the calibration tokens.
-        const auto r =
-            testdata::runCli({"route", "eval", routed_, "--text", text(), "--skip-tokens", "4096",
-                              "--tokens", "6144", "--budgets", budgets.join(','), "--reference",
-                              model(), "--random-seeds", "2", "--json", "--threads", "2"},
-                             600000);
+        const auto r = testdata::runCli({"route",
+                                         "eval",
+                                         routed_,
+                                         "--text",
+                                         text(),
+                                         "--skip-tokens",
+                                         "4096",
+                                         "--tokens",
+                                         "3072",
+                                         "--ctx",
+                                         "256",
+                                         "--budgets",
+                                         budgets.join(','),
+                                         "--reference",
+                                         model(),
+                                         "--random-seeds",
+                                         "1",
+                                         "--json",
+                                         "--threads",
+                                         "2"},
+                                        600000);
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QJsonObject j = parse(r.out);
-        QCOMPARE(j["tokens"].toInt(), 6144);
+        QCOMPARE(j["tokens"].toInt(), 3072);
         const QJsonArray rows = j["rows"].toArray();
         QCOMPARE(rows.size(), budgets.size());
         for (const auto& v : rows) {
