@@ -1,5 +1,8 @@
 // `profile MODEL --db OUT.sqlite`: generation with tracing on, recorded into a profile.
 #include "CliCommon.h"
+#include "Precision.h"
+#include "route/RouterPolicy.h"
+#include "route/RoutingStats.h"
 
 #include "ProfileStore.h"
 #include "eval/Generator.h"
@@ -11,6 +14,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -72,7 +77,11 @@ int runProfile(const std::vector<std::string>& args) {
     p.option("token-delay-ms", "MS", "pause after each token (to watch a profile grow live)", "0");
     addModelOptions(p);
     addLevelOptions(p);
-    p.option("budget", "B", "bits per weight budget of a sliced model: the highest level within B");
+    p.option("budget", "B",
+             "bits per weight budget: a routed model routes every token at B (levels and router "
+             "scores recorded per token and layer); a sliced model without routers runs the "
+             "highest uniform level within B");
+    p.option("allocation", "A", "routed --budget: global or layer", "global");
     if (!p.parse(args)) return 0;
     if (!p.has("db")) throw UsageError("--db OUT.sqlite is required");
     const std::string dbPath = p.get("db");
@@ -86,8 +95,12 @@ int runProfile(const std::vector<std::string>& args) {
     const int threads = threadsOption(p);
 
     const mobi::Model m = loadModelArg(p, true);
-    int level = levelOption(p, m);
-    if (p.has("budget")) {
+    const bool routed = p.has("budget") && m.routers;
+    Precision prec;
+    int level = routed ? 0 : levelOption(p, m);
+    if (routed) {
+        prec = precisionOption(p, m);
+    } else if (p.has("budget")) {
         if (level > 0) throw UsageError("give --budget or --level/--bits, not both");
         if (!m.sliced) throw UsageError("--budget: " + m.path + " is not a sliced model");
         const double budget = p.getDouble("budget", 0.0, 64.0);
@@ -101,6 +114,23 @@ int runProfile(const std::vector<std::string>& args) {
     if (level > 0) t.setLevel(level);
     if (o.steps > t.maxContext()) o.steps = t.maxContext();
     const int nLayers = m.config.nLayers;
+    // Routed: each position's (level, first router score) per layer, from the
+    // forward's Route events, until its token is stored.
+    std::map<int, std::vector<std::pair<int, std::optional<double>>>> routedAt;
+    if (routed) {
+        t.setLevelPolicy(prec.policy);
+        t.setObserver([&, stats = prec.stats](const mobi::LayerEvent& e) {
+            stats->observe(e);
+            if (e.point != mobi::LayerPoint::Route || !e.levels || e.linear > 0) return;
+            for (int i = 0; i < e.nTokens; ++i) {
+                auto& row = routedAt[e.pos0 + i];
+                row.resize(size_t(nLayers), {0, std::nullopt});
+                std::optional<double> score;
+                if (e.data && e.width > 0) score = e.data[size_t(i) * e.width];
+                row[size_t(e.layer)] = {e.levels[i], score};
+            }
+        });
+    }
 
     mobi::ProfileStore store(dbPath, mobi::ProfileStore::Mode::Write);
     mobi::Json settings(mobi::Json::Object{});
@@ -109,8 +139,13 @@ int runProfile(const std::vector<std::string>& args) {
     settings.set("temperature", static_cast<double>(o.sampler.temperature));
     settings.set("seed", static_cast<double>(o.sampler.seed));
     settings.set("threads", t.pool().size());
-    settings.set("level", t.level());
+    settings.set("level", routed ? 0 : t.level());
     settings.set("levels", t.levels());
+    if (routed) {
+        settings.set("budget", prec.budget);
+        settings.set("allocation", mobi::budgetAllocationName(prec.allocation));
+        settings.set("granularity", mobi::routeGranularityName(m.routers->granularity));
+    }
     settings.set("clock", "steady_clock ns (NVTX_EVENTS start/end)");
     mobi::RunInfo info;
     info.modelPath = m.path;
@@ -124,8 +159,9 @@ int runProfile(const std::vector<std::string>& args) {
                          .count();
     const int64_t runId = store.beginRun(info);
 
-    // Per-layer precision: the sliced level's bits, else the weights' storage bits.
-    for (int l = 0; l < nLayers; ++l) {
+    // Per-layer precision: the sliced level's bits, else the weights' storage
+    // bits (a routed run's averages are stored after the run).
+    for (int l = 0; l < nLayers && !routed; ++l) {
         const mobi::DType dt = m.weights.layers[static_cast<size_t>(l)].wq.dtype;
         const double bits = m.sliced ? m.sliced->config.bitsForLevel(t.level())
                                      : 8.0 * static_cast<double>(mobi::dtypeBlockBytes(dt)) /
@@ -149,9 +185,19 @@ int runProfile(const std::vector<std::string>& args) {
         const std::string text = prev < 0 ? std::string() : m.tokenizer->decodeToken(prev, id);
         prev = id;
         store.addToken(mobi::TokenRecord{runId, pos, id, text, isPrompt});
-        if (m.sliced)
+        if (routed) {
+            // Per-linear routers: the q projection's level stands for the layer.
+            auto it = routedAt.find(pos);
+            if (it != routedAt.end()) {
+                for (int l = 0; l < nLayers; ++l)
+                    store.addTokenLayer(mobi::TokenLayerRecord{
+                        runId, pos, l, it->second[size_t(l)].first, it->second[size_t(l)].second});
+                routedAt.erase(it);
+            }
+        } else if (m.sliced) {
             for (int l = 0; l < nLayers; ++l)
                 store.addTokenLayer(mobi::TokenLayerRecord{runId, pos, l, t.level(), {}});
+        }
         if (!isPrompt && delayMs > 0)
             std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
     };
@@ -168,6 +214,16 @@ int runProfile(const std::vector<std::string>& args) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     mobi::Tracer::setEnabled(false);
     flushRanges();
+    if (routed) {
+        // Generated tokens are routed by the forward that follows their
+        // sampling: what is left is stored now.
+        for (const auto& [pos, row] : routedAt)
+            for (int l = 0; l < nLayers; ++l)
+                store.addTokenLayer(mobi::TokenLayerRecord{runId, pos, l, row[size_t(l)].first,
+                                                           row[size_t(l)].second});
+        for (int l = 0; l < nLayers; ++l)
+            store.addLayerPrecision(runId, l, prec.stats->layerAverageBits(l));
+    }
     store.flush();
 
     const mobi::QueryResult top =
@@ -183,6 +239,7 @@ int runProfile(const std::vector<std::string>& args) {
                  dbPath.c_str(), static_cast<long long>(runId), r.promptTokens, r.generatedTokens,
                  wall, topSeconds, wall > 0 ? 100.0 * topSeconds / wall : 0.0,
                  static_cast<long long>(store.count("NVTX_EVENTS")));
+    if (routed) std::fprintf(stderr, "%s\n", prec.summary().c_str());
     return 0;
 }
 

@@ -548,6 +548,34 @@ class TestProfileStore : public QObject {
         }
         auto low = testdata::runCli({"profile", sliced, "--budget", "1", "--db", c});
         QCOMPARE(low.exitCode, 2);
+        // A routed model: every position x layer gets the routers' level and
+        // score, and the layer precision is the achieved average.
+        const QString routed = dir.path() + "/routed.gguf";
+        auto cal = testdata::runCli({"route", "calibrate", sliced, "--text",
+                                     testdata::path("text/TinyStories-valid.head30k.txt"),
+                                     "--tokens", "1024", "--epochs", "10", "-o", routed});
+        QVERIFY2(cal.exitCode == 0, cal.err.constData());
+        const QString d = dir.path() + "/d.sqlite";
+        auto pr = testdata::runCli({"profile", routed, "-p", "Once upon a time", "-n", "30",
+                                    "--budget", "3.5", "--db", d});
+        QVERIFY2(pr.exitCode == 0, pr.err.constData());
+        QVERIFY(pr.err.contains("achieved"));
+        {
+            ProfileStore sd(d.toStdString(), ProfileStore::Mode::Read);
+            const QueryResult q =
+                sd.query("SELECT COUNT(*), COUNT(DISTINCT position), MIN(level), MAX(level), "
+                         "COUNT(router_score), AVG(level) FROM MOBI_TOKEN_LAYER");
+            QCOMPARE(std::stoi(*q.rows[0][0]), 30 * 5);
+            QCOMPARE(std::stoi(*q.rows[0][1]), 30);
+            QVERIFY(std::stoi(*q.rows[0][2]) >= 1 && std::stoi(*q.rows[0][3]) <= 4);
+            QCOMPARE(std::stoi(*q.rows[0][4]), 30 * 5);
+            // Level k has k + 1 bits here (slices 2,1,1,1).
+            QVERIFY(std::fabs(std::stod(*q.rows[0][5]) + 1 - 3.5) < 0.5);
+            const QueryResult lp =
+                sd.query("SELECT COUNT(*), AVG(avg_bits) FROM MOBI_LAYER_PRECISION");
+            QCOMPARE(std::stoi(*lp.rows[0][0]), 5);
+            QVERIFY(std::fabs(std::stod(*lp.rows[0][1]) - 3.5) < 0.5);
+        }
         auto bad = testdata::runCli(
             {"report", a, "--compare", dir.path() + "/none.sqlite", "--html", html});
         QCOMPARE(bad.exitCode, 1);
