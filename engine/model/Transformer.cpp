@@ -437,17 +437,21 @@ void Transformer::chooseLevels(int l, int linear, const float* x, int width, int
                              levels.data(), linear});
 }
 
-void Transformer::forwardBlock(int layer, const float* xIn, int n, int pos, float* xOut) {
-    const ModelConfig& c = model_.config;
-    const std::string where = model_.path.empty() ? "forward" : model_.path;
-    if (layer < 0 || layer >= c.nLayers)
-        throw EngineError(where, "block " + std::to_string(layer) + " does not exist");
+void Transformer::checkSpan(const std::string& where, int n, int pos) const {
     if (n <= 0) throw EngineError(where, "forward needs at least one token");
     if (pos < 0 || static_cast<int64_t>(pos) + n > maxContext_)
         throw EngineError(where, "positions " + std::to_string(pos) + ".." +
                                      std::to_string(static_cast<int64_t>(pos) + n - 1) +
                                      " exceed the context of " + std::to_string(maxContext_) +
                                      " tokens");
+}
+
+void Transformer::forwardBlock(int layer, const float* xIn, int n, int pos, float* xOut) {
+    const ModelConfig& c = model_.config;
+    const std::string where = model_.path.empty() ? "forward" : model_.path;
+    if (layer < 0 || layer >= c.nLayers)
+        throw EngineError(where, "block " + std::to_string(layer) + " does not exist");
+    checkSpan(where, n, pos);
     State& s = *state_;
     s.reserve(c, n);
     std::copy(xIn, xIn + size_t(n) * c.dim, s.x.begin());
@@ -458,12 +462,7 @@ void Transformer::forwardBlock(int layer, const float* xIn, int n, int pos, floa
 const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos, bool allLogits) {
     const ModelConfig& c = model_.config;
     const std::string where = model_.path.empty() ? "forward" : model_.path;
-    if (n <= 0) throw EngineError(where, "forward needs at least one token");
-    if (pos < 0 || static_cast<int64_t>(pos) + n > maxContext_)
-        throw EngineError(where, "positions " + std::to_string(pos) + ".." +
-                                     std::to_string(static_cast<int64_t>(pos) + n - 1) +
-                                     " exceed the context of " + std::to_string(maxContext_) +
-                                     " tokens");
+    checkSpan(where, n, pos);
     for (int t = 0; t < n; ++t)
         if (tokens[t] < 0 || tokens[t] >= c.vocabSize)
             throw EngineError(where, "token id " + std::to_string(tokens[t]) +

@@ -7,6 +7,7 @@
 #include "model/Model.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace mobi {
@@ -54,6 +55,8 @@ class Transformer {
 
   private:
     void runBlock(int layer, int n, int pos);
+    // Throws EngineError naming `where` unless 0 < n and [pos, pos+n) fits.
+    void checkSpan(const std::string& where, int n, int pos) const;
     // Levels of n tokens for block `layer` (linear -1) or one of its linears
     // (0..6) reading x (n x width); emits the Route event.
     void chooseLevels(int layer, int linear, const float* x, int width, int n, int pos,

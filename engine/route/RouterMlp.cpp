@@ -1,6 +1,7 @@
 #include "route/RouterMlp.h"
 
 #include "core/Error.h"
+#include "kernels/VectorOps.h"
 
 #include <cmath>
 #include <memory>
@@ -22,20 +23,6 @@ void checkSize(const std::vector<float>& v, uint64_t expect, const char* name,
         throw EngineError(where, std::string("router ") + name + " has " +
                                      std::to_string(v.size()) + " values, expected " +
                                      std::to_string(expect));
-}
-
-// Dot product with eight independent accumulators so the compiler can keep
-// them in SIMD registers without reassociating a single float sum.
-inline float dot(const float* a, const float* b, int n) {
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; ++k)
-            acc[k] += a[i + k] * b[i + k];
-    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (; i < n; ++i)
-        s += a[i] * b[i];
-    return s;
 }
 
 } // namespace
@@ -69,12 +56,12 @@ void RouterMlp::forward(const float* x, int n, float* logits) const {
     for (int r = 0; r < n; ++r) {
         const float* xr = x + size_t(r) * size_t(in);
         for (int j = 0; j < hidden; ++j) {
-            const float a = b1[size_t(j)] + dot(W1 + size_t(j) * size_t(in), xr, in);
+            const float a = b1[size_t(j)] + dotF32(W1 + size_t(j) * size_t(in), xr, in);
             h[j] = a > 0.0f ? a : 0.0f;
         }
         float* yr = logits + size_t(r) * size_t(out);
         for (int o = 0; o < out; ++o)
-            yr[o] = b2[size_t(o)] + dot(W2 + size_t(o) * size_t(hidden), h, hidden);
+            yr[o] = b2[size_t(o)] + dotF32(W2 + size_t(o) * size_t(hidden), h, hidden);
     }
 }
 

@@ -1,6 +1,7 @@
 #include "route/RouterTrainer.h"
 
 #include "core/Error.h"
+#include "kernels/VectorOps.h"
 
 #include <algorithm>
 #include <cmath>
@@ -32,18 +33,6 @@ struct SplitMix64 {
     }
     uint64_t below(uint64_t n) { return next() % n; } // bias negligible for our n
 };
-
-inline float dot(const float* a, const float* b, int n) {
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; ++k)
-            acc[k] += a[i + k] * b[i + k];
-    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (; i < n; ++i)
-        s += a[i] * b[i];
-    return s;
-}
 
 inline float weightAt(const float* weights, size_t idx) {
     return weights ? weights[idx] : 1.0f;
@@ -80,12 +69,12 @@ void forwardRow(const Problem& p, const float* theta, int row, Scratch& s, float
     const float* W2 = theta + p.oW2;
     const float* B2 = theta + p.oB2;
     for (int j = 0; j < p.hidden; ++j) {
-        const float a = B1[j] + dot(W1 + size_t(j) * size_t(p.in), s.z.data(), p.in);
+        const float a = B1[j] + dotF32(W1 + size_t(j) * size_t(p.in), s.z.data(), p.in);
         s.a[size_t(j)] = a;
         s.h[size_t(j)] = a > 0.0f ? a : 0.0f;
     }
     for (int o = 0; o < p.out; ++o) {
-        const float y = B2[o] + dot(W2 + size_t(o) * size_t(p.hidden), s.h.data(), p.hidden);
+        const float y = B2[o] + dotF32(W2 + size_t(o) * size_t(p.hidden), s.h.data(), p.hidden);
         yOut[o] = y * p.tStd[size_t(o)] + p.tMean[size_t(o)];
     }
 }
