@@ -7,6 +7,11 @@
 #include "ModelDocument.h"
 #include "ModelTreeModel.h"
 #include "PrecisionSource.h"
+#include "ProfileDocument.h"
+#include "ProfileTimeline.h"
+#include "ProfileView.h"
+#include "RangeStatsModel.h"
+#include "TableCsv.h"
 #include "TokenChipView.h"
 #include "TokenListModel.h"
 
@@ -14,6 +19,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QDragEnterEvent>
@@ -28,12 +34,16 @@
 #include <QPlainTextEdit>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QSaveFile>
+#include <QSortFilterProxyModel>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
+#include <QTableView>
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -60,7 +70,7 @@ QString fmt(double v, int decimals = 4) {
 
 } // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ModelDocument(this)) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ModelDocument(this)), profileDoc_(new ProfileDocument(this)) {
     setWindowTitle(QStringLiteral("mobiscope"));
     setObjectName(QStringLiteral("mobiscopeMainWindow"));
     setAcceptDrops(true);
@@ -71,6 +81,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ModelDoc
     buildToolBar();
     buildMenus();
     connectDocument();
+    connectProfile();
     modelStatus_ = new QLabel(doc_->describeModel(), this);
     runStatus_ = new QLabel(this);
     levelStatus_ = new QLabel(this);
@@ -82,19 +93,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new ModelDoc
     updateActions();
 }
 
-MainWindow::~MainWindow() { doc_->shutdown(); }
+MainWindow::~MainWindow() {
+    doc_->shutdown();
+    profileDoc_->shutdown();
+}
 
 void MainWindow::buildActions() {
     openAction_ = new QAction(icon(QStringLiteral("open"), QStyle::SP_DialogOpenButton),
-                              QStringLiteral("&Open Model\u2026"), this);
+                              QStringLiteral("&Open\u2026"), this);
     openAction_->setShortcut(QKeySequence::Open);
-    openAction_->setToolTip(QStringLiteral("Open a llama2.c .bin, a .gguf or a Hugging Face directory (Ctrl+O)"));
+    openAction_->setToolTip(QStringLiteral("Open a model (llama2.c .bin, .gguf, Hugging Face directory) or a profile (.sqlite) (Ctrl+O)"));
     connect(openAction_, &QAction::triggered, this, [this] {
         QSettings s;
         const QString dir = s.value(QStringLiteral("lastDir")).toString();
         const QString path = QFileDialog::getOpenFileName(
-            this, QStringLiteral("Open Model"), dir,
-            QStringLiteral("Models (*.bin *.gguf *.safetensors config.json);;All files (*)"));
+            this, QStringLiteral("Open Model or Profile"), dir,
+            QStringLiteral("Models and profiles (*.bin *.gguf *.safetensors config.json *.sqlite);;"
+                           "Profiles (*.sqlite);;All files (*)"));
         if (!path.isEmpty()) openModel(path);
     });
     runAction_ = new QAction(icon(QStringLiteral("run"), QStyle::SP_MediaPlay), QStringLiteral("&Run"), this);
@@ -109,6 +124,37 @@ void MainWindow::buildActions() {
     quitAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
     quitAction_->setMenuRole(QAction::QuitRole);
     connect(quitAction_, &QAction::triggered, this, &QWidget::close);
+    exportTableAction_ = new QAction(QStringLiteral("Export Statistics Table as &CSV\u2026"), this);
+    exportPngAction_ = new QAction(QStringLiteral("Export Timeline as &PNG\u2026"), this);
+    exportSvgAction_ = new QAction(QStringLiteral("Export Timeline as &SVG\u2026"), this);
+    exportReportAction_ = new QAction(QStringLiteral("Export &Report\u2026"), this);
+    exportReportAction_->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    exportReportAction_->setToolTip(QStringLiteral("HTML report of the profile (or PDF: choose a .pdf name)"));
+    auto ask = [this](const QString& title, const QString& suffix, const QString& filter) {
+        const QString base = profileDoc_->data() ? QFileInfo(profileDoc_->path()).completeBaseName()
+                                                 : QStringLiteral("profile");
+        const QString dir = QSettings().value(QStringLiteral("exportDir"), QDir::homePath()).toString();
+        const QString path = QFileDialog::getSaveFileName(this, title, dir + QLatin1Char('/') + base + suffix, filter);
+        if (!path.isEmpty()) QSettings().setValue(QStringLiteral("exportDir"), QFileInfo(path).absolutePath());
+        return path;
+    };
+    connect(exportTableAction_, &QAction::triggered, this, [this, ask] {
+        const QString p = ask(QStringLiteral("Export Table"), QStringLiteral("-ranges.csv"), QStringLiteral("CSV (*.csv)"));
+        if (!p.isEmpty()) exportProfileTable(p);
+    });
+    connect(exportPngAction_, &QAction::triggered, this, [this, ask] {
+        const QString p = ask(QStringLiteral("Export Timeline"), QStringLiteral("-timeline.png"), QStringLiteral("PNG (*.png)"));
+        if (!p.isEmpty()) exportTimelineImage(p);
+    });
+    connect(exportSvgAction_, &QAction::triggered, this, [this, ask] {
+        const QString p = ask(QStringLiteral("Export Timeline"), QStringLiteral("-timeline.svg"), QStringLiteral("SVG (*.svg)"));
+        if (!p.isEmpty()) exportTimelineImage(p);
+    });
+    connect(exportReportAction_, &QAction::triggered, this, [this, ask] {
+        const QString p = ask(QStringLiteral("Export Report"), QStringLiteral("-report.html"),
+                              QStringLiteral("HTML (*.html);;PDF (*.pdf)"));
+        if (!p.isEmpty()) exportProfileReport(p);
+    });
     lightAction_ = new QAction(QStringLiteral("&Light"), this);
     darkAction_ = new QAction(QStringLiteral("&Dark"), this);
     for (QAction* a : {lightAction_, darkAction_}) a->setCheckable(true);
@@ -120,6 +166,12 @@ void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(QStringLiteral("&File"));
     file->addAction(openAction_);
     recentMenu_ = file->addMenu(QStringLiteral("Open &Recent"));
+    file->addSeparator();
+    QMenu* exp = file->addMenu(QStringLiteral("&Export"));
+    exp->addAction(exportTableAction_);
+    exp->addAction(exportPngAction_);
+    exp->addAction(exportSvgAction_);
+    file->addAction(exportReportAction_);
     file->addSeparator();
     file->addAction(quitAction_);
     QMenu* run = menuBar()->addMenu(QStringLiteral("&Run"));
@@ -265,7 +317,31 @@ void MainWindow::buildCentral() {
     tokenDetails_->setMinimumHeight(tokenDetails_->fontMetrics().lineSpacing() * 2);
     tokenDetails_->setText(QStringLiteral("Hover a token for details; click to select it."));
     v->addWidget(tokenDetails_);
-    setCentralWidget(central);
+    tabs_ = new QTabWidget(this);
+    tabs_->setObjectName(QStringLiteral("centralTabs"));
+    tabs_->setDocumentMode(true);
+    tabs_->addTab(central, QStringLiteral("Tokens"));
+    profileView_ = new ProfileView(tabs_);
+    profileView_->setObjectName(QStringLiteral("profileView"));
+    tabs_->addTab(profileView_, QStringLiteral("Profile"));
+    setCentralWidget(tabs_);
+    // The model docks say nothing about a profile: hidden while the Profile tab
+    // is shown, back as they were on the Tokens tab.
+    connect(tabs_, &QTabWidget::currentChanged, this, [this](int index) {
+        const bool profile = tabs_->widget(index) == profileView_;
+        if (profile) {
+            hiddenDocks_.clear();
+            for (QDockWidget* d : findChildren<QDockWidget*>())
+                if (d->isVisible()) {
+                    hiddenDocks_.append(d);
+                    d->hide();
+                }
+        } else {
+            for (QDockWidget* d : std::as_const(hiddenDocks_))
+                if (d) d->show();
+            hiddenDocks_.clear();
+        }
+    });
     connect(chips_, &TokenChipView::tokenSelected, this, &MainWindow::onTokenSelected);
     connect(chips_, &TokenChipView::tokenHovered, this, [this](int row) {
         const int show = row >= 0 ? row : chips_->selectedToken();
@@ -397,7 +473,10 @@ void MainWindow::applyStartupOptions(const StartupOptions& o) {
             static_cast<int>(layerMeasureFromKey(o.layerMeasure, LayerMeasure::RelativeChange)));
         if (i >= 0) layerMeasureBox_->setCurrentIndex(i);
     }
-    if (!o.model.isEmpty()) {
+    if (!o.model.isEmpty() && ProfileDocument::isProfilePath(o.model)) {
+        startupPending_ = true;
+        openProfile(o.model);
+    } else if (!o.model.isEmpty()) {
         startupPending_ = true;
         openModel(o.model);
     }
@@ -413,6 +492,7 @@ void MainWindow::closeProgress() {
 
 void MainWindow::openModel(const QString& path) {
     if (path.isEmpty()) return;
+    if (ProfileDocument::isProfilePath(path)) return openProfile(path);
     QSettings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
     doc_->open(QFileInfo(path).absoluteFilePath());
 }
@@ -559,6 +639,9 @@ void MainWindow::updateActions() {
     const bool haveModel = doc_->model() != nullptr;
     const bool busy = doc_->isLoading();
     runAction_->setEnabled(haveModel && !busy);
+    const bool haveProfile = profileDoc_->data() != nullptr;
+    for (QAction* a : {exportTableAction_, exportPngAction_, exportSvgAction_}) a->setEnabled(haveProfile);
+    exportReportAction_->setEnabled(haveProfile && !profileDoc_->isWritingReport());
     stopAction_->setEnabled(doc_->isRunning() || busy);
     runButton_->setEnabled(runAction_->isEnabled());
     stopButton_->setEnabled(stopAction_->isEnabled());
@@ -663,9 +746,11 @@ void MainWindow::saveSettings() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {
+    tabs_->setCurrentIndex(0); // the model docks back before the layout is saved
     saveSettings();
     // Cancels the run and joins the engine thread: returns after the current token at most.
     doc_->shutdown();
+    profileDoc_->shutdown();
     e->accept();
 }
 
@@ -680,5 +765,86 @@ void MainWindow::dropEvent(QDropEvent* e) {
         e->acceptProposedAction();
     }
 }
+
+} // namespace mobi
+
+namespace mobi {
+
+void MainWindow::openProfile(const QString& path) {
+    if (path.isEmpty()) return;
+    QSettings().setValue(QStringLiteral("lastDir"), QFileInfo(path).absolutePath());
+    profileDoc_->open(QFileInfo(path).absoluteFilePath());
+}
+
+void MainWindow::connectProfile() {
+    connect(profileDoc_, &ProfileDocument::loadStarted, this, [this](const QString& path) {
+        statusBar()->showMessage(QStringLiteral("Opening profile %1\u2026").arg(path));
+    });
+    connect(profileDoc_, &ProfileDocument::loaded, this, &MainWindow::onProfileLoaded);
+    connect(profileDoc_, &ProfileDocument::loadFailed, this, [this](const QString& path, const QString& message) {
+        statusBar()->clearMessage();
+        startupPending_ = false;
+        showError(QStringLiteral("Could not open the profile"), message, path);
+    });
+    connect(profileDoc_, &ProfileDocument::busyChanged, this, &MainWindow::updateActions);
+    connect(profileDoc_, &ProfileDocument::reportWritten, this, [this](const QString& out) {
+        statusBar()->showMessage(QStringLiteral("Report written to %1").arg(out), 6000);
+    });
+    connect(profileDoc_, &ProfileDocument::reportFailed, this, [this](const QString& message) {
+        showError(QStringLiteral("Could not write the report"), message, QString());
+    });
+    connect(profileView_, &ProfileView::nameSelected, this, [this](const QString& name) {
+        if (!name.isEmpty()) statusBar()->showMessage(QStringLiteral("Range %1 highlighted in the timeline").arg(name), 3000);
+    });
+}
+
+void MainWindow::onProfileLoaded(const QString& path, double seconds) {
+    addRecent(path);
+    profileView_->setData(profileDoc_->data());
+    tabs_->setCurrentWidget(profileView_);
+    setWindowTitle(QStringLiteral("%1 \u2014 mobiscope").arg(QFileInfo(path).fileName()));
+    statusBar()->showMessage(QStringLiteral("Opened profile in %1 s").arg(seconds, 0, 'f', 2), 4000);
+    updateActions();
+    if (!startupPending_) return;
+    startupPending_ = false;
+    if (!startup_.rangeName.isEmpty()) profileView_->selectName(startup_.rangeName);
+    if (startup_.zoomEndMs > startup_.zoomStartMs) {
+        const double t0 = static_cast<double>(profileDoc_->data()->t0);
+        profileView_->timeline()->setViewRange(t0 + startup_.zoomStartMs * 1e6, t0 + startup_.zoomEndMs * 1e6);
+    }
+}
+
+bool MainWindow::exportProfileTable(const QString& csvPath) {
+    QString error;
+    if (!writeTableCsv(*profileView_->proxy(), csvPath, &error)) {
+        showError(QStringLiteral("Could not export the table"), error, QString());
+        return false;
+    }
+    statusBar()->showMessage(QStringLiteral("Table written to %1").arg(csvPath), 6000);
+    return true;
+}
+
+bool MainWindow::exportTimelineImage(const QString& path) {
+    ProfileTimeline* t = profileView_->timeline();
+    const QSize size = t->size().expandedTo(QSize(1200, 300));
+    bool ok = false;
+    QString error;
+    if (path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive)) {
+        QSaveFile f(path);
+        ok = f.open(QIODevice::WriteOnly) && f.write(t->toSvg(size).toUtf8()) >= 0 && f.commit();
+        if (!ok) error = f.errorString();
+    } else {
+        ok = t->toImage(size).save(path, "PNG");
+        if (!ok) error = QStringLiteral("could not write the PNG");
+    }
+    if (!ok) {
+        showError(QStringLiteral("Could not export the timeline"), QStringLiteral("%1: %2").arg(path, error), QString());
+        return false;
+    }
+    statusBar()->showMessage(QStringLiteral("Timeline written to %1").arg(path), 6000);
+    return true;
+}
+
+void MainWindow::exportProfileReport(const QString& path) { profileDoc_->exportReport(path); }
 
 } // namespace mobi

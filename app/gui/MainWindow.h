@@ -12,12 +12,14 @@
 
 class QAction;
 class QComboBox;
+class QDockWidget;
 class QDoubleSpinBox;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 class QTreeView;
 
 namespace mobi {
@@ -27,6 +29,8 @@ class HistogramWidget;
 class LayerBarChart;
 class LayerHeatmap;
 class ModelDocument;
+class ProfileDocument;
+class ProfileView;
 class TokenChipView;
 struct RunRequest;
 struct RunSummary;
@@ -40,13 +44,22 @@ public:
     ~MainWindow() override;
 
     void applyStartupOptions(const StartupOptions& options);
+    // Opens a model, or a profile when the path ends in .sqlite.
     void openModel(const QString& path);
+    void openProfile(const QString& path);
     void runPrompt();
     void stopRun();
     void setTheme(Theme t);
 
     // For tests and automation.
     ModelDocument* document() const { return doc_; }
+    ProfileDocument* profileDocument() const { return profileDoc_; }
+    ProfileView* profileView() const { return profileView_; }
+    QTabWidget* centralTabs() const { return tabs_; }
+    // Exports of the profile viewer (false with an error dialog on failure).
+    bool exportProfileTable(const QString& csvPath);
+    bool exportTimelineImage(const QString& path); // .png or .svg by suffix
+    void exportProfileReport(const QString& path);  // .html or .pdf by suffix
     TokenChipView* chipView() const { return chips_; }
     LayerHeatmap* heatmap() const { return heatmap_; }
     LayerBarChart* layerChart() const { return chart_; }
@@ -78,6 +91,8 @@ private:
     void buildCentral();
     void buildDocks();
     void connectDocument();
+    void connectProfile();
+    void onProfileLoaded(const QString& path, double seconds);
     void restoreSettings();
     void saveSettings() const;
     void addRecent(const QString& path);
@@ -95,6 +110,14 @@ private:
     RunRequest currentRequest() const;
 
     ModelDocument* doc_;
+    ProfileDocument* profileDoc_;
+    ProfileView* profileView_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    QList<QPointer<QDockWidget>> hiddenDocks_;
+    QAction* exportTableAction_ = nullptr;
+    QAction* exportPngAction_ = nullptr;
+    QAction* exportSvgAction_ = nullptr;
+    QAction* exportReportAction_ = nullptr;
     StartupOptions startup_;
     bool startupPending_ = false;
     Theme theme_ = Theme::Light;

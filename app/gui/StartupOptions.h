@@ -20,6 +20,10 @@ struct StartupOptions {
     int rescoreLevel = 0;    // level to move the slider to once the run ends (0: none)
     double budget = 0;       // average bits for a routed model's routers (0: the top)
     QString allocation;      // routed budget allocation: global or layer (empty: keep)
+    // Profiles: a range name to select in the statistics table, and a time window
+    // (ms from the profile's start) to zoom the timeline to (end <= start: all).
+    QString rangeName;
+    double zoomStartMs = 0, zoomEndMs = 0;
 };
 
 } // namespace mobi

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("model"),
-                                 QStringLiteral("Model to open: llama2.c .bin, .gguf or a Hugging Face directory."));
+                                 QStringLiteral("Model to open: llama2.c .bin, .gguf, a Hugging Face directory, or a profile .sqlite."));
     const QCommandLineOption prompt(QStringLiteral("prompt"), QStringLiteral("Prompt text."), QStringLiteral("text"));
     const QCommandLineOption run(QStringLiteral("run"), QStringLiteral("Run the prompt once the model is open."));
     const QCommandLineOption tokens({QStringLiteral("n"), QStringLiteral("tokens")},
@@ -50,8 +50,14 @@ int main(int argc, char** argv) {
     const QCommandLineOption allocation(QStringLiteral("allocation"),
                                         QStringLiteral("Routed budget allocation: global or layer."),
                                         QStringLiteral("name"));
+    const QCommandLineOption selectRange(QStringLiteral("select-range"),
+                                         QStringLiteral("Profiles: range name to select in the statistics table."),
+                                         QStringLiteral("name"));
+    const QCommandLineOption zoom(QStringLiteral("zoom-ms"),
+                                  QStringLiteral("Profiles: timeline window START,END in ms from the start."),
+                                  QStringLiteral("start,end"));
     parser.addOptions({prompt, run, tokens, temp, select, tensor, theme, measure, level, layers, rescore,
-                       budget, allocation});
+                       budget, allocation, selectRange, zoom});
     parser.process(app);
 
     mobi::MainWindow w;
@@ -70,6 +76,14 @@ int main(int argc, char** argv) {
     if (parser.isSet(rescore)) o.rescoreLevel = parser.value(rescore).toInt();
     if (parser.isSet(budget)) o.budget = parser.value(budget).toDouble();
     if (parser.isSet(allocation)) o.allocation = parser.value(allocation);
+    if (parser.isSet(selectRange)) o.rangeName = parser.value(selectRange);
+    if (parser.isSet(zoom)) {
+        const QStringList parts = parser.value(zoom).split(QLatin1Char(','));
+        if (parts.size() == 2) {
+            o.zoomStartMs = parts[0].toDouble();
+            o.zoomEndMs = parts[1].toDouble();
+        }
+    }
     w.show();
     w.applyStartupOptions(o);
     return app.exec();

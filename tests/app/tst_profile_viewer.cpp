@@ -1,0 +1,236 @@
+// The profile viewer in the real window on a profile the CLI writes for
+// stories260K: the statistics table against a direct SQL query, linked
+// selection, exports (CSV, PNG, SVG, HTML and PDF report), corrupt files.
+#include "TestData.h"
+
+#include "MainWindow.h"
+#include "ProfileDocument.h"
+#include "ProfileStore.h"
+#include "ProfileTimeline.h"
+#include "ProfileView.h"
+#include "RangeStatsModel.h"
+
+#include <QMessageBox>
+#include <QRandomGenerator>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+using namespace mobi;
+
+namespace {
+
+const char* kModel = "models/stories260K/stories260K.bin";
+const char* kTokenizer = "models/stories260K/tok512.bin";
+
+bool openProfileAndWait(MainWindow& w, const QString& path) {
+    w.openModel(path); // routed to the profile document by the suffix
+    return QTest::qWaitFor([&] { return !w.profileDocument()->isLoading(); }, 20000) &&
+           w.profileDocument()->data() != nullptr;
+}
+
+void closeErrorBoxes(MainWindow& w) {
+    for (QMessageBox* b : w.findChildren<QMessageBox*>(QStringLiteral("errorBox")))
+        b->close();
+    QCoreApplication::processEvents();
+}
+
+} // namespace
+
+class TestProfileViewer : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    QString profile_;
+
+  private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("mobiscope-test"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_profile_viewer"));
+        QSettings().clear();
+        REQUIRE_DATA(kModel);
+        profile_ = dir_.filePath(QStringLiteral("stories260K.sqlite"));
+        const testdata::CliResult r = testdata::runCli(
+            {QStringLiteral("profile"), testdata::path(kModel), QStringLiteral("--tokenizer"),
+             testdata::path(kTokenizer), QStringLiteral("-p"), QStringLiteral("Once upon a time"),
+             QStringLiteral("-n"), QStringLiteral("60"), QStringLiteral("--db"), profile_});
+        QVERIFY2(r.exitCode == 0 && !r.crashed, r.err.constData());
+        QVERIFY(QFileInfo::exists(profile_));
+    }
+
+    void tableMatchesDirectSql() {
+        REQUIRE_DATA(kModel);
+        MainWindow w;
+        w.show();
+        QVERIFY(openProfileAndWait(w, profile_));
+        QCOMPARE(w.centralTabs()->currentWidget(), w.profileView());
+        QCOMPARE(w.recentFiles().value(0), QFileInfo(profile_).absoluteFilePath());
+
+        // Independent: count, sum and the sorted durations per name straight from SQL.
+        const ProfileStore store(profile_.toStdString(), ProfileStore::Mode::Read);
+        const QueryResult q =
+            store.query("SELECT s.value, e.end - e.start FROM NVTX_EVENTS e JOIN StringIds s ON "
+                        "s.id = e.textId "
+                        "JOIN MOBI_RANGE_CONTEXT c ON c.event_rowid = e.rowid "
+                        "WHERE c.run_id = (SELECT MAX(id) FROM MOBI_RUNS) ORDER BY 1, 2");
+        std::map<QString, std::vector<qint64>> byName;
+        for (const auto& row : q.rows)
+            byName[QString::fromStdString(*row[0])].push_back(std::stoll(*row[1]));
+        const QueryResult agg = store.query(
+            "SELECT s.value, COUNT(*), SUM(e.end - e.start) FROM NVTX_EVENTS e JOIN StringIds s ON "
+            "s.id = "
+            "e.textId JOIN MOBI_RANGE_CONTEXT c ON c.event_rowid = e.rowid WHERE c.run_id = "
+            "(SELECT MAX(id) FROM MOBI_RUNS) GROUP BY s.value");
+        QVERIFY(agg.rows.size() >= 5); // prefill, decode, forward, layer, attention, ffn, ...
+
+        QAbstractItemModel* table = w.profileView()->table()->model();
+        QCOMPARE(table->rowCount(), static_cast<int>(agg.rows.size()));
+        for (const auto& row : agg.rows) {
+            const QString name = QString::fromStdString(*row[0]);
+            const QModelIndexList hit = table->match(table->index(0, RangeStatsModel::Name),
+                                                     Qt::DisplayRole, name, 1, Qt::MatchExactly);
+            QVERIFY2(hit.size() == 1, qPrintable(name));
+            const int r = hit.first().row();
+            const qint64 count = std::stoll(*row[1]);
+            const double totalMs = double(std::stoll(*row[2])) / 1e6;
+            QCOMPARE(table->index(r, RangeStatsModel::Count)
+                         .data(RangeStatsModel::SortRole)
+                         .toLongLong(),
+                     count);
+            QCOMPARE(table->index(r, RangeStatsModel::Count).data().toString(),
+                     QString::number(count));
+            const double shownTotal =
+                table->index(r, RangeStatsModel::Total).data(RangeStatsModel::SortRole).toDouble();
+            QVERIFY2(std::abs(shownTotal - totalMs) <= 1e-9 * std::max(1.0, totalMs),
+                     qPrintable(name));
+            QCOMPARE(table->index(r, RangeStatsModel::Total).data().toString(),
+                     QString::number(totalMs, 'f', 3));
+            const std::vector<qint64>& d = byName[name];
+            QCOMPARE(static_cast<qint64>(d.size()), count);
+            const auto nearest = [&](double p) {
+                const auto rank = static_cast<size_t>(std::ceil(p / 100.0 * double(d.size())));
+                return double(d[std::max<size_t>(rank, 1) - 1]) / 1e6;
+            };
+            QCOMPARE(
+                table->index(r, RangeStatsModel::P50).data(RangeStatsModel::SortRole).toDouble(),
+                nearest(50));
+            QCOMPARE(
+                table->index(r, RangeStatsModel::P95).data(RangeStatsModel::SortRole).toDouble(),
+                nearest(95));
+        }
+        // The timeline has one CPU lane and every range of the run.
+        const ProfileDataPtr& data = w.profileDocument()->data();
+        QCOMPARE(static_cast<int>(data->ranges.size()), static_cast<int>(q.rows.size()));
+        QCOMPARE(data->lanes.size(), size_t(1));
+        QVERIFY(data->lanes[0].depths >= 3);
+    }
+
+    void linkedSelectionAndExports() {
+        REQUIRE_DATA(kModel);
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(openProfileAndWait(w, profile_));
+        ProfileView* v = w.profileView();
+        ProfileTimeline* t = v->timeline();
+        const ProfileDataPtr& data = w.profileDocument()->data();
+        // Click the first range that is wide enough on screen.
+        int target = -1;
+        for (size_t i = 0; i < data->ranges.size() && target < 0; ++i)
+            if (t->rangeRect(int(i)).width() > 6 &&
+                t->rangeAt(t->rangeRect(int(i)).center()) == int(i))
+                target = int(i);
+        QVERIFY(target >= 0);
+        QTest::mouseClick(t, Qt::LeftButton, {}, t->rangeRect(target).center().toPoint());
+        QCOMPARE(t->selectedRange(), target);
+        QCOMPARE(v->selectedName(), data->names[data->ranges[size_t(target)].nameIndex]);
+        QVERIFY(v->selectName(QStringLiteral("attention")));
+        QCOMPARE(data->names[t->highlightedName()], QStringLiteral("attention"));
+
+        const QString csv = dir_.filePath(QStringLiteral("ranges.csv"));
+        QVERIFY(w.exportProfileTable(csv));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const int lines = QString::fromUtf8(f.readAll()).count(QStringLiteral("\r\n"));
+        QCOMPARE(lines, v->proxy()->rowCount() + 1);
+        const QString png = dir_.filePath(QStringLiteral("timeline.png"));
+        const QString svg = dir_.filePath(QStringLiteral("timeline.svg"));
+        QVERIFY(w.exportTimelineImage(png));
+        QVERIFY(w.exportTimelineImage(svg));
+        QVERIFY(!QImage(png).isNull());
+        QFile s(svg);
+        QVERIFY(s.open(QIODevice::ReadOnly));
+        QVERIFY(s.readAll().contains("<title>attention"));
+
+        for (const QString& name : {QStringLiteral("report.html"), QStringLiteral("report.pdf")}) {
+            const QString out = dir_.filePath(name);
+            QSignalSpy written(w.profileDocument(), &ProfileDocument::reportWritten);
+            w.exportProfileReport(out);
+            QTRY_COMPARE_WITH_TIMEOUT(written.count(), 1, 30000);
+            QFile r(out);
+            QVERIFY(r.open(QIODevice::ReadOnly));
+            const QByteArray bytes = r.readAll();
+            if (name.endsWith(QStringLiteral(".pdf")))
+                QVERIFY(bytes.startsWith("%PDF"));
+            else
+                QVERIFY(bytes.contains("mobiscope profile") && bytes.contains("attention"));
+        }
+    }
+
+    void corruptProfilesShowAnErrorAndTheAppKeepsWorking() {
+        QTemporaryDir dir;
+        const QString random = dir.filePath(QStringLiteral("random.sqlite"));
+        const QString text = dir.filePath(QStringLiteral("notes.sqlite"));
+        const QString truncated = dir.filePath(QStringLiteral("truncated.sqlite"));
+        {
+            QFile f(random);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            QByteArray b(8192, '\0');
+            QRandomGenerator rng(7);
+            for (char& c : b)
+                c = static_cast<char>(rng.bounded(256));
+            f.write(b);
+            QFile g(text);
+            QVERIFY(g.open(QIODevice::WriteOnly));
+            g.write("this is a text file, not a profile\n");
+        }
+        if (QFileInfo::exists(profile_)) {
+            QFile src(profile_);
+            QVERIFY(src.open(QIODevice::ReadOnly));
+            QFile dst(truncated);
+            QVERIFY(dst.open(QIODevice::WriteOnly));
+            dst.write(src.read(src.size() / 3));
+        }
+        MainWindow w;
+        w.show();
+        QSignalSpy errors(&w, &MainWindow::errorShown);
+        QStringList bad = {random, text, dir.filePath(QStringLiteral("missing.sqlite"))};
+        if (QFileInfo::exists(truncated)) bad << truncated;
+        for (const QString& p : bad) {
+            const int before = errors.count();
+            w.openModel(p);
+            QTRY_COMPARE_WITH_TIMEOUT(errors.count(), before + 1, 20000);
+            QVERIFY(!w.profileDocument()->isLoading());
+            QVERIFY(!w.findChildren<QMessageBox*>(QStringLiteral("errorBox")).isEmpty());
+            closeErrorBoxes(w);
+        }
+        QVERIFY(w.profileDocument()->data() == nullptr);
+        // Still usable: a good profile opens afterwards.
+        if (QFileInfo::exists(profile_)) {
+            QVERIFY(openProfileAndWait(w, profile_));
+            QVERIFY(w.profileView()->statsModel()->rowCount() > 0);
+        }
+    }
+};
+
+QTEST_MAIN(TestProfileViewer)
+#include "tst_profile_viewer.moc"
