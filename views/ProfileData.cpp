@@ -94,11 +94,44 @@ ProfileData loadProfileData(const QString& path) {
         d.ranges.push_back(p);
         ++d.kernelCount;
     }
+    const QueryResult tl = store.query(
+        "SELECT position, layer, level, router_score FROM MOBI_TOKEN_LAYER WHERE run_id = " + run);
+    for (const auto& row : tl.rows) {
+        ProfileData::TokenLayer v;
+        v.level = static_cast<int>(num(row[2]));
+        if (row[3]) v.routerScore = std::stod(*row[3]);
+        d.tokenLayers.insert({static_cast<int>(num(row[0])), static_cast<int>(num(row[1]))}, v);
+    }
+    const QueryResult lp =
+        store.query("SELECT layer, avg_bits FROM MOBI_LAYER_PRECISION WHERE run_id = " + run +
+                    " ORDER BY layer");
+    for (const auto& row : lp.rows) {
+        const auto layer = static_cast<size_t>(num(row[0]));
+        if (layer >= 4096) continue;
+        if (d.layerBits.size() <= layer)
+            d.layerBits.resize(layer + 1, std::numeric_limits<double>::quiet_NaN());
+        d.layerBits[layer] = row[1] ? std::stod(*row[1]) : std::numeric_limits<double>::quiet_NaN();
+    }
     std::sort(d.ranges.begin(), d.ranges.end(), [](const ProfileRange& a, const ProfileRange& b) {
         if (a.lane != b.lane) return a.lane < b.lane;
         if (a.startNs != b.startNs) return a.startNs < b.startNs;
         return a.depth < b.depth;
     });
+    const int layerName = static_cast<int>(d.names.indexOf(QStringLiteral("layer")));
+    if (!d.tokenLayers.isEmpty() && layerName >= 0) {
+        bool first = true;
+        for (const ProfileRange& p : d.ranges) {
+            if (p.nameIndex != layerName || p.position < 0 || p.layer < 0) continue;
+            const auto it = d.tokenLayers.constFind({p.position, p.layer});
+            if (it == d.tokenLayers.constEnd()) continue;
+            d.levelCells.push_back(
+                {p.startNs, p.endNs, p.position, p.layer, it->level, it->routerScore});
+            d.minLevel = first ? it->level : std::min(d.minLevel, it->level);
+            d.maxLevel = first ? it->level : std::max(d.maxLevel, it->level);
+            d.levelLayers = std::max(d.levelLayers, p.layer + 1);
+            first = false;
+        }
+    }
     if (!d.ranges.empty()) {
         d.t0 = d.ranges.front().startNs;
         d.t1 = d.ranges.front().endNs;

@@ -2,10 +2,13 @@
 // ranges and every GPU kernel, grouped into lanes (one per thread / stream).
 #pragma once
 
+#include <QHash>
 #include <QMetaType>
+#include <QPair>
 #include <QString>
 #include <QStringList>
 
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -35,6 +38,24 @@ struct ProfileData {
     std::vector<ProfileRange> ranges; // sorted by lane, then start
     qint64 t0 = 0, t1 = 0;            // time span of all ranges, ns
     int kernelCount = 0;
+    // Precision of the run (MOBI_TOKEN_LAYER / MOBI_LAYER_PRECISION; empty when
+    // not recorded): level and router score per (token position, layer), and
+    // achieved average bits per layer.
+    struct TokenLayer {
+        int level = 0;
+        double routerScore = std::numeric_limits<double>::quiet_NaN();
+    };
+    QHash<QPair<int, int>, TokenLayer> tokenLayers;
+    std::vector<double> layerBits;
+    // The same levels placed in time: one cell per (token, layer) spanning that
+    // token's "layer" range, for the timeline's precision lane.
+    struct LevelCell {
+        qint64 startNs = 0, endNs = 0;
+        int position = 0, layer = 0, level = 0;
+        double routerScore = std::numeric_limits<double>::quiet_NaN();
+    };
+    std::vector<LevelCell> levelCells; // sorted by start
+    int minLevel = 0, maxLevel = 0, levelLayers = 0;
 };
 
 using ProfileDataPtr = std::shared_ptr<const ProfileData>;

@@ -1,5 +1,7 @@
 #include "ProfileTimeline.h"
 
+#include "ColorScale.h"
+
 #include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
@@ -17,6 +19,7 @@ constexpr double kGutter = 130; // lane labels
 constexpr double kAxis = 22;    // time axis at the top
 constexpr double kRow = 18;     // one depth level
 constexpr double kLaneGap = 10;
+constexpr double kLevelRow = 9;     // one layer in the precision lane
 constexpr double kMinSpanNs = 1000; // deepest zoom: 1 us across the view
 
 QString formatNs(double ns) {
@@ -51,9 +54,15 @@ void ProfileTimeline::setData(ProfileDataPtr data) {
             laneTops_.push_back(y);
             y += l.depths * kRow + kLaneGap;
         }
+    levelTop_ = -1;
+    if (data_ && !data_->levelCells.empty()) {
+        levelTop_ = y;
+        y += data_->levelLayers * kLevelRow + kLaneGap;
+    }
     contentHeight_ = y;
     selected_ = hovered_ = highlightName_ = -1;
     setMinimumHeight(static_cast<int>(std::min(contentHeight_, 400.0)));
+    updateGeometry();
     resetView();
 }
 
@@ -200,6 +209,7 @@ void ProfileTimeline::paint(QPainter& p, QSize size) const {
                        fm.elidedText(name, Qt::ElideRight, it.rect.width() - 5));
         }
     }
+    paintLevels(p, size);
     for (int idx : {hovered_, selected_}) {
         if (idx < 0) continue;
         const QRectF rc = rectFor(data_->ranges[static_cast<size_t>(idx)], size);
@@ -221,6 +231,18 @@ void ProfileTimeline::paint(QPainter& p, QSize size) const {
         const double bottom = top + data_->lanes[l].depths * kRow + kLaneGap / 2;
         p.drawLine(QPointF(0, bottom), QPointF(size.width(), bottom));
         p.setPen(pal.color(QPalette::WindowText));
+    }
+    if (levelTop_ >= 0) {
+        p.drawText(QRectF(6, levelTop_, kGutter - 10, kRow), Qt::AlignLeft | Qt::AlignVCenter,
+                   QStringLiteral("Precision level"));
+        p.drawText(QRectF(6, levelTop_ + kRow, kGutter - 10, kRow),
+                   Qt::AlignLeft | Qt::AlignVCenter,
+                   QStringLiteral("%1 (dark) \u2013 %2 (yellow)")
+                       .arg(data_->minLevel)
+                       .arg(data_->maxLevel));
+        if (data_->levelLayers * kLevelRow >= 3 * kRow)
+            p.drawText(QRectF(6, levelTop_ + 2 * kRow, kGutter - 10, kRow),
+                       Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("row = layer"));
     }
     p.drawText(QRectF(6, 2, kGutter - 10, kAxis - 4), Qt::AlignLeft | Qt::AlignVCenter,
                formatNs(v1_ - v0_) + QStringLiteral(" shown"));
@@ -296,6 +318,33 @@ QString ProfileTimeline::toSvg(QSize s) const {
     return out + QStringLiteral("</svg>\n");
 }
 
+QRectF ProfileTimeline::levelCellRect(const ProfileData::LevelCell& c, QSize size) const {
+    double x0 = xOf(double(c.startNs), size);
+    double x1 = xOf(double(c.endNs), size);
+    if (x1 < kGutter || x0 > size.width()) return {};
+    x0 = std::max(x0, kGutter);
+    x1 = std::min(x1, double(size.width()));
+    return {x0, levelTop_ + c.layer * kLevelRow, std::max(x1 - x0, 1.0), kLevelRow - 1};
+}
+
+void ProfileTimeline::paintLevels(QPainter& p, QSize size) const {
+    if (levelTop_ < 0) return;
+    const double span = std::max(1, data_->maxLevel - data_->minLevel);
+    for (const ProfileData::LevelCell& c : data_->levelCells) {
+        const QRectF rc = levelCellRect(c, size);
+        if (rc.isEmpty()) continue;
+        p.fillRect(rc, QColor(rampColor(ColorRamp::Viridis, (c.level - data_->minLevel) / span)));
+    }
+}
+
+int ProfileTimeline::levelCellAt(const QPointF& pt) const {
+    if (!data_ || levelTop_ < 0 || pt.x() < kGutter || pt.y() < levelTop_) return -1;
+    for (size_t i = 0; i < data_->levelCells.size(); ++i)
+        if (levelCellRect(data_->levelCells[i], size()).adjusted(-0.5, 0, 0.5, 1).contains(pt))
+            return int(i);
+    return -1;
+}
+
 int ProfileTimeline::rangeAt(const QPointF& pt) const {
     if (!data_ || pt.x() < kGutter) return -1;
     // Deepest range under the point wins.
@@ -318,6 +367,14 @@ QString ProfileTimeline::describeRange(int index) const {
                          formatNs(double(r.durationNs())), formatNs(double(r.startNs - data_->t0)));
     if (r.position >= 0) s += QStringLiteral("<br>token %1").arg(r.position);
     if (r.layer >= 0) s += QStringLiteral("<br>layer %1").arg(r.layer);
+    if (r.layer >= 0 && r.position >= 0) {
+        const auto it = data_->tokenLayers.constFind({r.position, r.layer});
+        if (it != data_->tokenLayers.constEnd()) {
+            s += QStringLiteral("<br>precision level %1").arg(it->level);
+            if (!std::isnan(it->routerScore))
+                s += QStringLiteral(", router score %1").arg(it->routerScore, 0, 'g', 3);
+        }
+    }
     if (r.step >= 0) s += QStringLiteral("<br>step %1").arg(r.step);
     s += QStringLiteral("<br>%1, depth %2")
              .arg(data_->lanes[static_cast<size_t>(r.lane)].label)
@@ -417,10 +474,21 @@ bool ProfileTimeline::event(QEvent* e) {
     if (e->type() == QEvent::ToolTip) {
         auto* he = static_cast<QHelpEvent*>(e);
         const int idx = rangeAt(he->pos());
-        if (idx >= 0)
+        const int cell = idx < 0 ? levelCellAt(he->pos()) : -1;
+        if (idx >= 0) {
             QToolTip::showText(he->globalPos(), describeRange(idx), this);
-        else
+        } else if (cell >= 0) {
+            const ProfileData::LevelCell& c = data_->levelCells[size_t(cell)];
+            QString text = QStringLiteral("<b>precision level %1</b><br>token %2, layer %3")
+                               .arg(c.level)
+                               .arg(c.position)
+                               .arg(c.layer);
+            if (!std::isnan(c.routerScore))
+                text += QStringLiteral("<br>router score %1").arg(c.routerScore, 0, 'g', 3);
+            QToolTip::showText(he->globalPos(), text, this);
+        } else {
             QToolTip::hideText();
+        }
         return true;
     }
     return QWidget::event(e);

@@ -8,6 +8,7 @@
 #include <QImage>
 #include <QWidget>
 
+#include <algorithm>
 #include <vector>
 
 namespace mobi {
@@ -34,13 +35,15 @@ class ProfileTimeline final : public QWidget {
     // Where range `index` is drawn now (empty when out of view).
     QRectF rangeRect(int index) const;
     QString describeRange(int index) const;
+    // Index into ProfileData::levelCells at a widget point (precision lane), -1 for none.
+    int levelCellAt(const QPointF& p) const;
 
     // The timeline as drawn at `size` (default: the widget's), for export.
     QImage toImage(QSize size = {}) const;
     // The same as SVG (rectangles, labels and axis; written directly).
     QString toSvg(QSize size = {}) const;
 
-    QSize sizeHint() const override { return {900, 260}; }
+    QSize sizeHint() const override { return {900, std::max(160, int(contentHeight_) + 24)}; }
     QSize minimumSizeHint() const override { return {300, 120}; }
 
   public slots:
@@ -71,6 +74,8 @@ class ProfileTimeline final : public QWidget {
     std::vector<Item> layoutItems(QSize size) const;
     QRectF rectFor(const ProfileRange& r, QSize size) const;
     double laneTop(int lane) const;
+    QRectF levelCellRect(const ProfileData::LevelCell& c, QSize size) const;
+    void paintLevels(QPainter& p, QSize size) const;
     double xOf(double ns, QSize size) const;
     QColor colorFor(const ProfileRange& r) const;
     void paint(QPainter& p, QSize size) const;
@@ -82,6 +87,7 @@ class ProfileTimeline final : public QWidget {
 
     ProfileDataPtr data_;
     std::vector<double> laneTops_;
+    double levelTop_ = -1; // precision lane (routed runs), -1: none
     double contentHeight_ = 0;
     double v0_ = 0, v1_ = 1;
     int selected_ = -1;

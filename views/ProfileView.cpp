@@ -12,6 +12,9 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace mobi {
 
 ProfileView::ProfileView(QWidget* parent)
@@ -49,12 +52,12 @@ ProfileView::ProfileView(QWidget* parent)
     table_->verticalHeader()->hide();
     table_->horizontalHeader()->setSectionResizeMode(RangeStatsModel::Name, QHeaderView::Stretch);
     lv->addWidget(table_, 1);
-    auto* split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(timeline_);
-    split->addWidget(lower);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
-    v->addWidget(split, 1);
+    split_ = new QSplitter(Qt::Vertical, this);
+    split_->addWidget(timeline_);
+    split_->addWidget(lower);
+    split_->setStretchFactor(0, 0);
+    split_->setStretchFactor(1, 1);
+    v->addWidget(split_, 1);
 
     connect(filter_, &QLineEdit::textChanged, this, [this](const QString& text) {
         proxy_->setFilterRegularExpression(
@@ -72,6 +75,10 @@ void ProfileView::setData(ProfileDataPtr data) {
     table_->resizeColumnsToContents();
     table_->horizontalHeader()->setSectionResizeMode(RangeStatsModel::Name, QHeaderView::Stretch);
     if (!data_) return;
+    // The timeline as tall as its lanes (up to half the view), the table the rest.
+    const int total = std::max(split_->height(), 400);
+    const int want = std::min(timeline_->sizeHint().height(), total / 2);
+    split_->setSizes({want, total - want});
     summary_->setText(
         QStringLiteral("<b>%1</b> &nbsp; run %2 of %3 &nbsp;\u00b7&nbsp; %4 ranges, %5 kernels, "
                        "%6 names over %7 ms &nbsp;\u00b7&nbsp; <i>wheel: zoom, drag: pan, "
@@ -83,6 +90,13 @@ void ProfileView::setData(ProfileDataPtr data) {
             .arg(data_->kernelCount)
             .arg(data_->names.size())
             .arg(double(data_->t1 - data_->t0) / 1e6, 0, 'f', 2));
+    if (!data_->layerBits.empty()) {
+        QStringList bits;
+        for (double b : data_->layerBits)
+            bits << (std::isnan(b) ? QStringLiteral("-") : QString::number(b, 'f', 2));
+        summary_->setText(summary_->text() + QStringLiteral("<br>Achieved bits per layer: %1")
+                                                 .arg(bits.join(QStringLiteral(" \u00b7 "))));
+    }
 }
 
 QString ProfileView::selectedName() const {

@@ -10,6 +10,7 @@
 class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
+class QSplitter;
 class QTableView;
 
 namespace mobi {
@@ -44,6 +45,7 @@ class ProfileView final : public QWidget {
 
     ProfileDataPtr data_;
     QLabel* summary_;
+    QSplitter* split_ = nullptr;
     ProfileTimeline* timeline_;
     QLineEdit* filter_;
     QTableView* table_;

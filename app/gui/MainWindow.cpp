@@ -800,8 +800,8 @@ void MainWindow::connectProfile() {
 
 void MainWindow::onProfileLoaded(const QString& path, double seconds) {
     addRecent(path);
+    tabs_->setCurrentWidget(profileView_); // shown first, so the view lays out at its real size
     profileView_->setData(profileDoc_->data());
-    tabs_->setCurrentWidget(profileView_);
     setWindowTitle(QStringLiteral("%1 \u2014 mobiscope").arg(QFileInfo(path).fileName()));
     statusBar()->showMessage(QStringLiteral("Opened profile in %1 s").arg(seconds, 0, 'f', 2), 4000);
     updateActions();

@@ -10,6 +10,7 @@
 #include "ProfileView.h"
 #include "RangeStatsModel.h"
 
+#include <QLabel>
 #include <QMessageBox>
 #include <QRandomGenerator>
 #include <QSettings>
@@ -30,6 +31,7 @@ namespace {
 
 const char* kModel = "models/stories260K/stories260K.bin";
 const char* kTokenizer = "models/stories260K/tok512.bin";
+const char* kText = "text/TinyStories-valid.head30k.txt";
 
 bool openProfileAndWait(MainWindow& w, const QString& path) {
     w.openModel(path); // routed to the profile document by the suffix
@@ -184,6 +186,67 @@ class TestProfileViewer : public QObject {
             else
                 QVERIFY(bytes.contains("mobiscope profile") && bytes.contains("attention"));
         }
+    }
+
+    void routedProfileCarriesLevels() {
+        REQUIRE_DATA(kModel);
+        REQUIRE_DATA(kText);
+        const QString sliced = dir_.filePath(QStringLiteral("sliced.gguf"));
+        const QString routed = dir_.filePath(QStringLiteral("routed.gguf"));
+        const QString prof = dir_.filePath(QStringLiteral("routed.sqlite"));
+        testdata::CliResult r = testdata::runCli(
+            {QStringLiteral("slice"), testdata::path(kModel), QStringLiteral("--tokenizer"),
+             testdata::path(kTokenizer), QStringLiteral("-o"), sliced});
+        QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
+        r = testdata::runCli({QStringLiteral("route"), QStringLiteral("calibrate"), sliced,
+                              QStringLiteral("--text"), testdata::path(kText),
+                              QStringLiteral("--tokens"), QStringLiteral("2048"),
+                              QStringLiteral("-o"), routed});
+        QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
+        r = testdata::runCli({QStringLiteral("profile"), routed, QStringLiteral("-p"),
+                              QStringLiteral("Once upon a time"), QStringLiteral("-n"),
+                              QStringLiteral("30"), QStringLiteral("--budget"),
+                              QStringLiteral("3.5"), QStringLiteral("--db"), prof});
+        QVERIFY2(!r.crashed && r.exitCode == 0, r.err.constData());
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(openProfileAndWait(w, prof));
+        const ProfileDataPtr& data = w.profileDocument()->data();
+        const ProfileStore store(prof.toStdString(), ProfileStore::Mode::Read);
+        const QueryResult levels =
+            store.query("SELECT position, layer, level FROM MOBI_TOKEN_LAYER");
+        QVERIFY(!levels.rows.empty());
+        QCOMPARE(data->tokenLayers.size(), static_cast<qsizetype>(levels.rows.size()));
+        for (const auto& row : levels.rows) {
+            const auto it = data->tokenLayers.constFind({std::stoi(*row[0]), std::stoi(*row[1])});
+            QVERIFY(it != data->tokenLayers.constEnd());
+            QCOMPARE(it->level, std::stoi(*row[2]));
+        }
+        const QueryResult bits =
+            store.query("SELECT layer, avg_bits FROM MOBI_LAYER_PRECISION ORDER BY layer");
+        QCOMPARE(data->layerBits.size(), bits.rows.size());
+        for (const auto& row : bits.rows)
+            QCOMPARE(data->layerBits[std::stoul(*row[0])], std::stod(*row[1]));
+        // The precision lane: one cell per "layer" range that has a recorded level.
+        const QueryResult cells =
+            store.query("SELECT COUNT(*) FROM NVTX_EVENTS e JOIN StringIds s ON s.id = e.textId "
+                        "JOIN MOBI_RANGE_CONTEXT c "
+                        "ON c.event_rowid = e.rowid JOIN MOBI_TOKEN_LAYER t ON t.run_id = c.run_id "
+                        "AND t.position = "
+                        "c.position AND t.layer = c.layer WHERE s.value = 'layer'");
+        QCOMPARE(static_cast<qint64>(data->levelCells.size()), std::stoll(*cells.rows[0][0]));
+        QVERIFY(!data->levelCells.empty());
+        // A layer range's tooltip names its level.
+        for (size_t i = 0; i < data->ranges.size(); ++i)
+            if (data->names[data->ranges[i].nameIndex] == QStringLiteral("layer") &&
+                data->ranges[i].position >= 0) {
+                QVERIFY(w.profileView()->timeline()->describeRange(int(i)).contains(
+                    QStringLiteral("precision level")));
+                break;
+            }
+        QVERIFY(w.profileView()->summaryLabel()->text().contains(
+            QStringLiteral("Achieved bits per layer")));
     }
 
     void corruptProfilesShowAnErrorAndTheAppKeepsWorking() {
