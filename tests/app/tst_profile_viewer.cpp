@@ -12,6 +12,7 @@
 
 #include <QLabel>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QRandomGenerator>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -247,6 +248,71 @@ class TestProfileViewer : public QObject {
             }
         QVERIFY(w.profileView()->summaryLabel()->text().contains(
             QStringLiteral("Achieved bits per layer")));
+    }
+
+    void kernelsGetAStreamLaneAndThreadsTheirOwn() {
+        // A profile written through ProfileStore with two CPU threads and GPU
+        // kernels on two streams (the CUDA build writes these; here by hand).
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("kernels.sqlite"));
+        {
+            ProfileStore store(path.toStdString(), ProfileStore::Mode::Write);
+            RunInfo info;
+            info.modelPath = "synthetic";
+            const int64_t run = store.beginRun(info);
+            std::vector<RangeRecord> ranges;
+            for (int i = 0; i < 3; ++i) {
+                ranges.push_back(
+                    {run, "forward", 1000 + i * 1000, 1800 + i * 1000, 7, 0, i, -1, i});
+                ranges.push_back({run, "layer", 1100 + i * 1000, 1500 + i * 1000, 7, 1, i, 0, i});
+            }
+            ranges.push_back({run, "loader", 500, 4000, 9, 0, -1, -1, -1});
+            store.addRanges(ranges);
+            for (int i = 0; i < 4; ++i) {
+                KernelRecord k;
+                k.startNs = 1200 + i * 700;
+                k.endNs = k.startNs + 300;
+                k.streamId = i % 2 ? 14 : 7;
+                k.name = i % 2 ? "gemv_q4" : "rmsnorm";
+                store.addKernel(k);
+            }
+            store.flush();
+        }
+        MainWindow w;
+        w.show();
+        QVERIFY(openProfileAndWait(w, path));
+        const ProfileDataPtr& d = w.profileDocument()->data();
+        QCOMPARE(d->lanes.size(), size_t(4));
+        QCOMPARE(d->kernelCount, 4);
+        int kernelLanes = 0;
+        for (const ProfileLane& l : d->lanes)
+            kernelLanes += l.kernels ? 1 : 0;
+        QCOMPARE(kernelLanes, 2);
+        QCOMPARE(d->lanes[0].depths, 2);
+        QCOMPARE(d->t0, qint64(500));
+        QCOMPARE(d->t1, qint64(4000));
+        // Kernels are rows of the table too.
+        RangeStatsModel* m = w.profileView()->statsModel();
+        const int gemv =
+            m->rowOfName(static_cast<int>(d->names.indexOf(QStringLiteral("gemv_q4"))));
+        QVERIFY(gemv >= 0);
+        QCOMPARE(m->stats()[size_t(gemv)].count, qint64(2));
+        QVERIFY(std::abs(m->stats()[size_t(gemv)].totalMs - 600e-6) < 1e-12);
+        QCOMPARE(m->rowCount(), 5);
+    }
+
+    void dropOpensAProfile() {
+        REQUIRE_DATA(kModel);
+        MainWindow w;
+        w.show();
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(profile_)});
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        // Straight to the window's handler (QApplication only routes drops of a live drag).
+        static_cast<QObject*>(&w)->event(&drop);
+        QVERIFY(drop.isAccepted());
+        QTRY_VERIFY_WITH_TIMEOUT(w.profileDocument()->data() != nullptr, 20000);
+        QCOMPARE(w.profileDocument()->path(), QFileInfo(profile_).absoluteFilePath());
     }
 
     void corruptProfilesShowAnErrorAndTheAppKeepsWorking() {
