@@ -549,6 +549,10 @@ void MainWindow::runPrompt() {
 }
 
 void MainWindow::stopRun() {
+    if (profileDoc_->isLoading()) {
+        profileDoc_->cancelLoad();
+        statusBar()->showMessage(QStringLiteral("Opening the profile was cancelled"), 4000);
+    }
     if (progress_ && doc_->isLoading()) progress_->cancel();
     doc_->stop();
 }
@@ -642,7 +646,7 @@ void MainWindow::updateActions() {
     const bool haveProfile = profileDoc_->data() != nullptr;
     for (QAction* a : {exportTableAction_, exportPngAction_, exportSvgAction_}) a->setEnabled(haveProfile);
     exportReportAction_->setEnabled(haveProfile && !profileDoc_->isWritingReport());
-    stopAction_->setEnabled(doc_->isRunning() || busy);
+    stopAction_->setEnabled(doc_->isRunning() || busy || profileDoc_->isLoading());
     runButton_->setEnabled(runAction_->isEnabled());
     stopButton_->setEnabled(stopAction_->isEnabled());
     if (!doc_->isRunning() && !busy && runStatus_ && runStatus_->text() == QStringLiteral("running\u2026"))

@@ -301,6 +301,22 @@ class TestProfileViewer : public QObject {
         QCOMPARE(m->rowCount(), 5);
     }
 
+    void cancelledLoadIsDropped() {
+        REQUIRE_DATA(kModel);
+        MainWindow w;
+        w.show();
+        QSignalSpy loaded(w.profileDocument(), &ProfileDocument::loaded);
+        w.openModel(profile_);
+        QVERIFY(w.profileDocument()->isLoading());
+        w.stopRun(); // Esc: before the worker's result is delivered
+        QVERIFY(!w.profileDocument()->isLoading());
+        QVERIFY(w.profileDocument()->data() == nullptr);
+        // The worker runs jobs in order: once the next open is shown, the
+        // cancelled one's result has arrived too, and was dropped.
+        QVERIFY(openProfileAndWait(w, profile_));
+        QCOMPARE(loaded.count(), 1);
+    }
+
     void dropOpensAProfile() {
         REQUIRE_DATA(kModel);
         MainWindow w;
