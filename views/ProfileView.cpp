@@ -94,7 +94,7 @@ void ProfileView::setData(ProfileDataPtr data) {
         QStringList bits;
         for (double b : data_->layerBits)
             bits << (std::isnan(b) ? QStringLiteral("-") : QString::number(b, 'f', 2));
-        summary_->setText(summary_->text() + QStringLiteral("<br>Achieved bits per layer: %1")
+        summary_->setText(summary_->text() + QStringLiteral("<br>Average bits per layer: %1")
                                                  .arg(bits.join(QStringLiteral(" \u00b7 "))));
     }
 }

@@ -247,7 +247,7 @@ class TestProfileViewer : public QObject {
                 break;
             }
         QVERIFY(w.profileView()->summaryLabel()->text().contains(
-            QStringLiteral("Achieved bits per layer")));
+            QStringLiteral("Average bits per layer")));
     }
 
     void kernelsGetAStreamLaneAndThreadsTheirOwn() {
