@@ -1,6 +1,7 @@
 #include "ModelTreeModel.h"
 
 #include "ModelTensors.h"
+#include "SlicedTensorReport.h"
 
 #include "quant/SlicedModel.h"
 
@@ -83,6 +84,7 @@ std::unique_ptr<ModelTreeNode> ModelTreeModel::buildTree(const Model& model) {
                     continue; // the dense tensor is there as well
                 auto leaf = std::make_unique<ModelTreeNode>();
                 leaf->name = label;
+                leaf->key = QString::fromStdString(slicedLinearKey(static_cast<int>(l), static_cast<int>(i)));
                 leaf->shape = QStringLiteral("[%1, %2]").arg(m.rows()).arg(m.cols());
                 leaf->dtype = dtype;
                 leaf->parameters = m.rows() * m.cols();

@@ -292,8 +292,29 @@ void EngineWorker::score(quint64 job, const ScoreRequest& request) {
     }
 }
 
-void EngineWorker::tensorStats(quint64 job, const QString& key) {
+void EngineWorker::tensorStats(quint64 job, const QString& key, int level) {
     if (jobs_->isCancelled(JobKind::Stats, job) || !model_) return;
+    const auto cancelled = [&] { return jobs_->isCancelled(JobKind::Stats, job); };
+    if (const SlicedMatrix* m = findSlicedMatrix(*model_, key.toStdString())) {
+        try {
+            const int k = level > 0 ? std::min(level, m->levels()) : m->levels();
+            if (level <= 0) {
+                SlicedTensorReport report;
+                report.key = key;
+                // The dense source when the model still holds it (sliced in memory).
+                if (!computeSlicedReport(*m, findTensor(*model_, key.toStdString()), report, cancelled))
+                    return;
+                emit slicedReportReady(job, report);
+            }
+            if (cancelled()) return;
+            TensorStatistics s = slicedLevelStatistics(*m, k);
+            s.key = QStringLiteral("%1 @ level %2 (%3 bits)").arg(key).arg(k).arg(m->config().bitsForLevel(k));
+            emit statsReady(job, s);
+        } catch (const std::exception& e) {
+            emit statsFailed(job, errorText(e));
+        }
+        return;
+    }
     const Tensor* t = findTensor(*model_, key.toStdString());
     if (!t) return emit statsFailed(job, QStringLiteral("no tensor named %1").arg(key));
     try {

@@ -5,6 +5,7 @@
 
 #include "JobTracker.h"
 #include "RunRequest.h"
+#include "SlicedTensorReport.h"
 #include "TensorStatistics.h"
 #include "TokenRecord.h"
 
@@ -32,7 +33,10 @@ public:
 public slots:
     void load(quint64 job, const QString& path);
     void run(quint64 job, const mobi::RunRequest& request);
-    void tensorStats(quint64 job, const QString& key);
+    // Statistics of a tensor. For a sliced linear: first its report (group
+    // scales and per-level errors, when level <= 0), then the statistics of
+    // level `level`'s dequantized weights (the top level when level <= 0).
+    void tensorStats(quint64 job, const QString& key, int level = 0);
     // One batched forward over the request's tokens at its level (teacher forcing).
     void score(quint64 job, const mobi::ScoreRequest& request);
 
@@ -45,6 +49,7 @@ signals:
     void runFinished(quint64 job, const mobi::RunSummary& summary);
     void runFailed(quint64 job, const QString& message);
     void statsReady(quint64 job, const mobi::TensorStatistics& stats);
+    void slicedReportReady(quint64 job, const mobi::SlicedTensorReport& report);
     void statsFailed(quint64 job, const QString& message);
     void scored(quint64 job, const mobi::TokenRecords& tokens, const mobi::ScoreSummary& summary);
     void scoreFailed(quint64 job, const QString& message);
@@ -67,3 +72,4 @@ private:
 Q_DECLARE_METATYPE(mobi::ModelPtr)
 Q_DECLARE_METATYPE(mobi::TokenRecords)
 Q_DECLARE_METATYPE(mobi::TensorStatistics)
+Q_DECLARE_METATYPE(mobi::SlicedTensorReport)

@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "BudgetSlider.h"
+#include "GroupScaleHeatmap.h"
 #include "HistogramWidget.h"
 #include "LayerBarChart.h"
 #include "LayerHeatmap.h"
@@ -11,6 +12,7 @@
 #include "ProfileTimeline.h"
 #include "ProfileView.h"
 #include "RangeStatsModel.h"
+#include "SlicedTensorReport.h"
 #include "TableCsv.h"
 #include "TokenChipView.h"
 #include "TokenListModel.h"
@@ -38,6 +40,7 @@
 #include <QSortFilterProxyModel>
 #include <QSettings>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QStatusBar>
@@ -366,15 +369,55 @@ void MainWindow::buildDocks() {
     statsLabel_->setMargin(4);
     statsLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     histogram_ = new HistogramWidget(inspector);
+    // Sliced linears: per-level error table and slice 1's group scales.
+    slicedPanel_ = new QWidget(inspector);
+    slicedPanel_->setObjectName(QStringLiteral("slicedPanel"));
+    auto* slicedLayout = new QVBoxLayout(slicedPanel_);
+    slicedLayout->setContentsMargins(4, 0, 4, 0);
+    slicedLabel_ = new QLabel(slicedPanel_);
+    slicedLabel_->setTextFormat(Qt::RichText);
+    slicedLabel_->setWordWrap(true);
+    levelTable_ = new QTableWidget(0, 4, slicedPanel_);
+    levelTable_->setObjectName(QStringLiteral("levelErrorTable"));
+    levelTable_->setHorizontalHeaderLabels({QStringLiteral("Level"), QStringLiteral("Bits"),
+                                            QStringLiteral("Bits/weight"), QStringLiteral("Rel. error")});
+    levelTable_->verticalHeader()->hide();
+    levelTable_->verticalHeader()->setDefaultSectionSize(levelTable_->fontMetrics().height() + 4);
+    levelTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    levelTable_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    levelTable_->setSelectionMode(QAbstractItemView::SingleSelection);
+    levelTable_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    levelTable_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    levelTable_->setToolTip(QStringLiteral("Select a level to see its dequantized weights' statistics"));
+    scaleHeatmap_ = new GroupScaleHeatmap(slicedPanel_);
+    scaleHeatmap_->setObjectName(QStringLiteral("groupScaleHeatmap"));
+    auto* slicedRow = new QHBoxLayout;
+    slicedRow->addWidget(levelTable_);
+    slicedRow->addWidget(scaleHeatmap_, 1);
+    slicedLayout->addWidget(slicedLabel_);
+    slicedLayout->addLayout(slicedRow, 1);
+    slicedPanel_->hide();
+    connect(levelTable_, &QTableWidget::currentCellChanged, this, [this](int row) {
+        if (fillingLevelTable_ || row < 0 || slicedKey_.isEmpty()) return;
+        const int level = levelTable_->item(row, 0)->data(Qt::UserRole).toInt();
+        statsLabel_->setText(QStringLiteral("<b>%1</b> @ level %2<br>computing\u2026").arg(slicedKey_).arg(level));
+        doc_->requestTensorStats(slicedKey_, level);
+    });
     inspector->addWidget(tree_);
     inspector->addWidget(statsLabel_);
+    inspector->addWidget(slicedPanel_);
     inspector->addWidget(histogram_);
     inspector->setStretchFactor(0, 3);
     inspector->setStretchFactor(2, 2);
+    inspector->setStretchFactor(3, 2);
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex& current) {
                 const QString key = current.siblingAtColumn(0).data(ModelTreeModel::TensorKeyRole).toString();
                 if (key.isEmpty()) return;
+                slicedKey_.clear();
+                slicedPanel_->hide();
+                scaleHeatmap_->clear();
+                levelTable_->setRowCount(0);
                 statsLabel_->setText(QStringLiteral("<b>%1</b><br>computing\u2026").arg(key));
                 doc_->requestTensorStats(key);
             });
@@ -446,6 +489,7 @@ void MainWindow::connectDocument() {
         showError(QStringLiteral("The run failed"), message, QString());
     });
     connect(doc_, &ModelDocument::tensorStatsReady, this, &MainWindow::showStatistics);
+    connect(doc_, &ModelDocument::slicedReportReady, this, &MainWindow::showSlicedReport);
     connect(doc_, &ModelDocument::scoreStarted, this, [this](int level) {
         levelStatus_->setText(doc_->isRouted()
                                   ? QStringLiteral("re-routing at %1 bits\u2026").arg(doc_->budget(), 0, 'f', 2)
@@ -515,6 +559,10 @@ void MainWindow::onLoaded(const QString& path, double seconds) {
                               ? doc_->precisionSource()->levelLabel(doc_->level())
                               : QString());
     histogram_->clear();
+    slicedKey_.clear();
+    slicedPanel_->hide();
+    scaleHeatmap_->clear();
+    levelTable_->setRowCount(0);
     statsLabel_->setText(QStringLiteral("Select a tensor"));
     if (startupPending_) {
         // Before the run, so that it generates at that level.
@@ -637,6 +685,42 @@ void MainWindow::showStatistics(const TensorStatistics& s) {
             .arg(s.count)
             .arg(fmt(s.min), fmt(s.max), fmt(s.mean), fmt(s.stddev), fmt(s.absMax))
             .arg(s.outlierFraction * 100, 0, 'g', 3));
+}
+
+void MainWindow::showSlicedReport(const SlicedTensorReport& r) {
+    slicedKey_ = r.key;
+    slicedLabel_->setText(
+        QStringLiteral("<b>Sliced</b> %1 x %2, slices %3 (%4), group %5. Rel. Frobenius error %6")
+            .arg(r.rows)
+            .arg(r.cols)
+            .arg(r.sliceBits, r.mode)
+            .arg(r.groupSize)
+            .arg(r.againstDense ? QStringLiteral("vs dense weights")
+                                : QStringLiteral("vs top level (file has no dense weights)")));
+    fillingLevelTable_ = true;
+    levelTable_->setRowCount(static_cast<int>(r.levels.size()));
+    for (int i = 0; i < static_cast<int>(r.levels.size()); ++i) {
+        const SlicedLevelError& e = r.levels[static_cast<size_t>(i)];
+        const QStringList cells = {QString::number(e.level), QString::number(e.bits),
+                                   QString::number(e.effectiveBits, 'f', 3), QString::number(e.relError, 'g', 4)};
+        for (int c = 0; c < cells.size(); ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            if (c == 0) item->setData(Qt::UserRole, e.level);
+            item->setData(Qt::UserRole + 1, c == 3 ? e.relError : c == 2 ? e.effectiveBits : e.level);
+            levelTable_->setItem(i, c, item);
+        }
+    }
+    // The statistics that follow are of the top level.
+    if (!r.levels.empty()) levelTable_->setCurrentCell(static_cast<int>(r.levels.size()) - 1, 0);
+    fillingLevelTable_ = false;
+    // Wide enough for every column; the heatmap takes the rest.
+    levelTable_->resizeColumnsToContents();
+    int tableWidth = 2 * levelTable_->frameWidth() + 2;
+    for (int c = 0; c < levelTable_->columnCount(); ++c) tableWidth += levelTable_->columnWidth(c);
+    levelTable_->setFixedWidth(tableWidth);
+    scaleHeatmap_->setScales(r.rows, r.groups, r.scales);
+    slicedPanel_->show();
 }
 
 void MainWindow::updateActions() {

@@ -20,11 +20,13 @@ class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
+class QTableWidget;
 class QTreeView;
 
 namespace mobi {
 
 class BudgetSlider;
+class GroupScaleHeatmap;
 class HistogramWidget;
 class LayerBarChart;
 class LayerHeatmap;
@@ -35,6 +37,7 @@ class TokenChipView;
 struct RunRequest;
 struct RunSummary;
 struct ScoreSummary;
+struct SlicedTensorReport;
 struct TensorStatistics;
 
 class MainWindow final : public QMainWindow {
@@ -65,6 +68,13 @@ public:
     LayerBarChart* layerChart() const { return chart_; }
     HistogramWidget* histogram() const { return histogram_; }
     QTreeView* modelTree() const { return tree_; }
+    // Sliced linears in the inspector: slice 1's group scales, the error of
+    // each level (rows: level, bits, effective bits/weight, rel. error) and
+    // the label saying what the errors are measured against.
+    QWidget* slicedPanel() const { return slicedPanel_; }
+    GroupScaleHeatmap* groupScaleHeatmap() const { return scaleHeatmap_; }
+    QTableWidget* levelErrorTable() const { return levelTable_; }
+    QLabel* slicedInfoLabel() const { return slicedLabel_; }
     QComboBox* measureCombo() const { return measureBox_; }
     BudgetSlider* budgetSlider() const { return budget_; }
     // Global or per-layer budget allocation (enabled for routed models).
@@ -106,6 +116,7 @@ private:
     void onTokenSelected(int row);
     void showScore(const ScoreSummary& s);
     void showStatistics(const TensorStatistics& s);
+    void showSlicedReport(const SlicedTensorReport& r);
     void refreshMeasureItems();
     RunRequest currentRequest() const;
 
@@ -146,6 +157,12 @@ private:
     QTreeView* tree_ = nullptr;
     QLabel* statsLabel_ = nullptr;
     HistogramWidget* histogram_ = nullptr;
+    QWidget* slicedPanel_ = nullptr;
+    QLabel* slicedLabel_ = nullptr;
+    QTableWidget* levelTable_ = nullptr;
+    GroupScaleHeatmap* scaleHeatmap_ = nullptr;
+    QString slicedKey_;           // key of the sliced linear the panel shows
+    bool fillingLevelTable_ = false;
     LayerBarChart* chart_ = nullptr;
     LayerHeatmap* heatmap_ = nullptr;
     QLabel* modelStatus_ = nullptr;

@@ -26,6 +26,7 @@ ModelDocument::ModelDocument(QObject* parent)
     qRegisterMetaType<ModelPtr>();
     qRegisterMetaType<TokenRecords>();
     qRegisterMetaType<TensorStatistics>();
+    qRegisterMetaType<SlicedTensorReport>();
     qRegisterMetaType<RunRequest>();
     qRegisterMetaType<RunSummary>();
     qRegisterMetaType<ScoreRequest>();
@@ -104,6 +105,9 @@ ModelDocument::ModelDocument(QObject* parent)
     });
     connect(worker_, &EngineWorker::statsReady, this, [this](quint64 job, const TensorStatistics& s) {
         if (jobs_.isCurrent(JobKind::Stats, job)) emit tensorStatsReady(s);
+    });
+    connect(worker_, &EngineWorker::slicedReportReady, this, [this](quint64 job, const SlicedTensorReport& r) {
+        if (jobs_.isCurrent(JobKind::Stats, job)) emit slicedReportReady(r);
     });
     connect(worker_, &EngineWorker::scored, this,
             [this](quint64 job, const TokenRecords& t, const ScoreSummary& s) {
@@ -198,10 +202,10 @@ void ModelDocument::stop() {
     if (running_) jobs_.cancel(JobKind::Run);
 }
 
-void ModelDocument::requestTensorStats(const QString& key) {
+void ModelDocument::requestTensorStats(const QString& key, int level) {
     if (!model_ || key.isEmpty()) return;
     const quint64 job = jobs_.start(JobKind::Stats);
-    post([w = worker_, job, key] { w->tensorStats(job, key); });
+    post([w = worker_, job, key, level] { w->tensorStats(job, key, level); });
 }
 
 } // namespace mobi

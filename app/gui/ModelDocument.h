@@ -52,7 +52,10 @@ public slots:
     void cancelLoad();
     void run(const mobi::RunRequest& request);
     void stop();
-    void requestTensorStats(const QString& key);
+    // Statistics of a tensor; for a sliced linear also its report
+    // (slicedReportReady) and the statistics of `level` (0: top level, and
+    // the report; > 0: that level's statistics only).
+    void requestTensorStats(const QString& key, int level = 0);
     // The slider moved: after a short quiet period the current text is
     // re-scored at `level` in the background (a newer request cancels older ones).
     void requestLevel(int level);
@@ -72,6 +75,7 @@ signals:
     void runFinished(const mobi::RunSummary& summary);
     void runFailed(const QString& message);
     void tensorStatsReady(const mobi::TensorStatistics& stats);
+    void slicedReportReady(const mobi::SlicedTensorReport& report);
     void scoreStarted(int level);
     void scoreFinished(const mobi::ScoreSummary& summary);
     void scoreFailed(const QString& message);
