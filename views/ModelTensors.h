@@ -19,5 +19,8 @@ struct NamedTensor {
 // Every present tensor in forward order: embeddings, blocks, final norm, output.
 std::vector<NamedTensor> namedTensors(const Model& model);
 const Tensor* findTensor(const Model& model, const std::string& key);
+// The key for a GGUF tensor name ("blk.1.ffn_down", ".weight" optional, or
+// "token_embd", "output_norm", "output"); any other string is returned as is.
+std::string tensorKeyForName(const std::string& name);
 
 } // namespace mobi

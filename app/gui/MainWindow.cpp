@@ -6,6 +6,7 @@
 #include "LayerBarChart.h"
 #include "LayerHeatmap.h"
 #include "ModelDocument.h"
+#include "ModelTensors.h"
 #include "ModelTreeModel.h"
 #include "PrecisionSource.h"
 #include "ProfileDocument.h"
@@ -571,7 +572,9 @@ void MainWindow::onLoaded(const QString& path, double seconds) {
             allocationBox_->setCurrentIndex(startup_.allocation == QStringLiteral("layer") ? 1 : 0);
         if (startup_.budget > 0) budget_->setBudget(startup_.budget);
         if (!startup_.tensor.isEmpty()) {
-            const QModelIndex idx = doc_->tree()->indexForKey(startup_.tensor);
+            // A key (layers.1.feed_forward.w2) or a GGUF name (blk.1.ffn_down).
+            const QModelIndex idx = doc_->tree()->indexForKey(
+                QString::fromStdString(tensorKeyForName(startup_.tensor.toStdString())));
             if (idx.isValid()) {
                 tree_->scrollTo(idx);
                 tree_->setCurrentIndex(idx);

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     const QCommandLineOption select(QStringLiteral("select-token"),
                                     QStringLiteral("Token to select after the run."), QStringLiteral("index"));
     const QCommandLineOption tensor(QStringLiteral("tensor"),
-                                    QStringLiteral("Tensor to show in the inspector, e.g. layers.0.attention.wq."),
+                                    QStringLiteral("Tensor to show in the inspector, e.g. layers.0.attention.wq or blk.0.attn_q."),
                                     QStringLiteral("key"));
     const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light or dark."), QStringLiteral("name"));
     const QCommandLineOption measure(QStringLiteral("measure"),

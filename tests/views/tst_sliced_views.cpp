@@ -160,6 +160,24 @@ class TestSlicedViews : public QObject {
         QCOMPARE(st.min, double(*std::min_element(w2.begin(), w2.end())));
     }
 
+    void keysForGgufNames() {
+        QCOMPARE(tensorKeyForName("blk.1.ffn_down"), std::string("layers.1.feed_forward.w2"));
+        QCOMPARE(tensorKeyForName("blk.12.attn_q.weight"), std::string("layers.12.attention.wq"));
+        QCOMPARE(tensorKeyForName("blk.0.attn_q.bias"), std::string("layers.0.attention.bq"));
+        QCOMPARE(tensorKeyForName("blk.3.attn_output"), std::string("layers.3.attention.wo"));
+        QCOMPARE(tensorKeyForName("token_embd.weight"), std::string("tok_embeddings"));
+        QCOMPARE(tensorKeyForName("output_norm"), std::string("norm"));
+        // Keys and unknown names pass through unchanged.
+        for (const char* n : {"layers.0.attention.wq", "blk.x.attn_q", "blk.1.nope", "blk.",
+                              "blk.99999999999.attn_q", ""})
+            QCOMPARE(tensorKeyForName(n), std::string(n));
+        // Every block linear's GGUF name maps to the key the tree uses.
+        const char* gguf[] = {"attn_q",   "attn_k", "attn_v",  "attn_output",
+                              "ffn_gate", "ffn_up", "ffn_down"};
+        for (int i = 0; i < 7; ++i)
+            QCOMPARE(tensorKeyForName("blk.4." + std::string(gguf[i])), slicedLinearKey(4, i));
+    }
+
     void treeKeysOfSlicedOnlyLinears() {
         REQUIRE_DATA("models/stories260K/stories260K.bin");
         Model m = loadModel(testdata::stdPath("models/stories260K/stories260K.bin"));
