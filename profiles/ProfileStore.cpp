@@ -304,6 +304,16 @@ int64_t ProfileStore::beginRun(const RunInfo& run) {
     return sqlite3_last_insert_rowid(db_);
 }
 
+void ProfileStore::setRunSettings(int64_t runId, const std::string& settingsJson) {
+    if (mode_ != Mode::Write) fail("profile was opened for reading");
+    flush();
+    std::lock_guard<std::mutex> lock(dbMutex_);
+    Stmt st(db_, "UPDATE MOBI_RUNS SET settings_json = ? WHERE id = ?", path_);
+    st.bind(1, settingsJson);
+    st.bind(2, runId);
+    st.run(db_, path_);
+}
+
 int64_t ProfileStore::beginEpisode(int64_t runId, const std::string& name,
                                    const std::string& settingsJson) {
     if (mode_ != Mode::Write) fail("profile was opened for reading");
@@ -480,6 +490,52 @@ void ProfileStore::addKernel(const KernelRecord& k) {
                              k.staticSharedMemory,
                              k.dynamicSharedMemory};
         for (int i = 0; i < 19; ++i)
+            st.bind(i + 1, v[i]);
+        st.run(db_, path_);
+    });
+}
+
+void ProfileStore::addMemcpy(const MemcpyRecord& m) {
+    enqueue([this, m] {
+        Stmt st(db_,
+                "INSERT INTO CUPTI_ACTIVITY_KIND_MEMCPY(start, end, deviceId, contextId, streamId, "
+                "correlationId, globalPid, bytes, copyKind, srcKind, dstKind) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                path_);
+        const int64_t v[] = {m.startNs,  m.endNs,         m.deviceId,  m.contextId,
+                             m.streamId, m.correlationId, m.globalPid, m.bytes,
+                             m.copyKind, m.srcKind,       m.dstKind};
+        for (int i = 0; i < 11; ++i)
+            st.bind(i + 1, v[i]);
+        st.run(db_, path_);
+    });
+}
+
+void ProfileStore::addMemset(const MemsetRecord& m) {
+    enqueue([this, m] {
+        Stmt st(db_,
+                "INSERT INTO CUPTI_ACTIVITY_KIND_MEMSET(start, end, deviceId, contextId, streamId, "
+                "correlationId, globalPid, value, bytes, memKind) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                path_);
+        const int64_t v[] = {m.startNs,       m.endNs,     m.deviceId, m.contextId, m.streamId,
+                             m.correlationId, m.globalPid, m.value,    m.bytes,     m.memKind};
+        for (int i = 0; i < 10; ++i)
+            st.bind(i + 1, v[i]);
+        st.run(db_, path_);
+    });
+}
+
+void ProfileStore::addRuntime(const RuntimeRecord& r) {
+    enqueue([this, r] {
+        Stmt st(db_,
+                "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME(start, end, eventClass, globalTid, "
+                "correlationId, nameId, returnValue) VALUES(?,?,?,?,?,?,?)",
+                path_);
+        // eventClass 0: every row here is a CUDA runtime API call.
+        const int64_t v[] = {r.startNs,    r.endNs,         0,
+                             r.globalTid,  r.correlationId, stringIdLocked(r.name),
+                             r.returnValue};
+        for (int i = 0; i < 7; ++i)
             st.bind(i + 1, v[i]);
         st.run(db_, path_);
     });

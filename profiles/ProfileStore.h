@@ -57,6 +57,29 @@ struct KernelRecord {
     int registersPerThread = 0, staticSharedMemory = 0, dynamicSharedMemory = 0;
 };
 
+// One row of CUPTI_ACTIVITY_KIND_MEMCPY (copyKind: CUpti_ActivityMemcpyKind).
+struct MemcpyRecord {
+    int64_t startNs = 0, endNs = 0;
+    int deviceId = 0, contextId = 0, streamId = 0;
+    int64_t correlationId = 0, globalPid = 0, bytes = 0;
+    int copyKind = 0, srcKind = 0, dstKind = 0;
+};
+
+// One row of CUPTI_ACTIVITY_KIND_MEMSET.
+struct MemsetRecord {
+    int64_t startNs = 0, endNs = 0;
+    int deviceId = 0, contextId = 0, streamId = 0;
+    int64_t correlationId = 0, globalPid = 0, value = 0, bytes = 0;
+    int memKind = 0;
+};
+
+// One row of CUPTI_ACTIVITY_KIND_RUNTIME: a CUDA runtime call (name via StringIds).
+struct RuntimeRecord {
+    int64_t startNs = 0, endNs = 0;
+    int64_t globalTid = 0, correlationId = 0, returnValue = 0;
+    std::string name;
+};
+
 // One decision of a precision agent within an episode.
 struct StepRecord {
     int64_t episodeId = 0;
@@ -93,11 +116,16 @@ class ProfileStore {
     // Writes (Write mode). beginRun is synchronous (it returns the id); the
     // others are queued and committed in batches by the writer thread, in order.
     int64_t beginRun(const RunInfo& run);
+    // Replaces a run's settings JSON (synchronous; for what is known only at the end).
+    void setRunSettings(int64_t runId, const std::string& settingsJson);
     void addToken(const TokenRecord& t);
     void addTokenLayer(const TokenLayerRecord& t);
     void addLayerPrecision(int64_t runId, int layer, double avgBits);
     void addRanges(std::vector<RangeRecord> ranges);
     void addKernel(const KernelRecord& k);
+    void addMemcpy(const MemcpyRecord& m);
+    void addMemset(const MemsetRecord& m);
+    void addRuntime(const RuntimeRecord& r);
     // Agent episodes (synchronous: returns the id) and their steps (queued).
     int64_t beginEpisode(int64_t runId, const std::string& name, const std::string& settingsJson);
     void addStep(const StepRecord& s);

@@ -5,7 +5,15 @@
 
 #ifdef MOBISCOPE_WITH_CUDA
 #include "CudaDevice.h"
+#include "CuptiCollector.h"
 #include "GpuSelfTest.h"
+#ifdef MOBISCOPE_WITH_PROFILES
+#include "CuptiProfileWriter.h"
+#include "ProfileStore.h"
+
+#include <chrono>
+#include <unistd.h>
+#endif
 #endif
 
 #include <cstdio>
@@ -25,6 +33,10 @@ constexpr int kExitNoDevice = 3;
 
 int noBackend(const ArgParser& p) {
     const char* why = "built without the CUDA backend";
+    if (p.has("profile-db")) {
+        std::fprintf(stderr, "gpu --self-test --profile-db: no CUDA device to profile: %s\n", why);
+        return kExitNoDevice;
+    }
     if (p.flagSet("json")) {
         mobi::Json j(mobi::Json::Object{});
         j.set("status", p.flagSet("self-test") ? "skipped" : "unavailable");
@@ -94,6 +106,73 @@ int selfTest(const ArgParser& p) {
     return r.status == "passed" ? 0 : kExitCheckFailed;
 }
 
+#ifdef MOBISCOPE_WITH_PROFILES
+// --self-test --profile-db OUT: the self-test's kernels under the CUPTI
+// collector, their records written as a run of OUT. Exit 3 without a device,
+// 1 when a check failed or no kernel was recorded.
+int selfTestProfiled(const ArgParser& p) {
+    const std::string dbPath = p.get("profile-db");
+    std::string why;
+    if (!mobi::gpu::CuptiCollector::available(&why)) {
+        std::fprintf(stderr, "gpu --self-test --profile-db: no CUDA device to profile: %s\n",
+                     why.c_str());
+        return kExitNoDevice;
+    }
+    mobi::gpu::SelfTestOptions o;
+    o.device = p.getInt("device", 0, 1024);
+    o.seed = static_cast<uint64_t>(p.getInt64("seed", 0, (1LL << 53)));
+    o.benchmark = !p.flagSet("no-bench");
+    o.benchmarkIterations = p.getInt("bench-iters", 1, 100000);
+
+    mobi::gpu::CuptiCollector cupti;
+    if (!cupti.start(&why)) {
+        std::fprintf(stderr, "gpu --self-test --profile-db: CUPTI failed to start: %s\n",
+                     why.c_str());
+        return kExitCheckFailed;
+    }
+    mobi::gpu::SelfTestReport r;
+    {
+        mobi::gpu::CuptiExternalIdScope id(1); // the self-test's API calls carry external id 1
+        r = mobi::gpu::runSelfTest(o);
+    }
+    std::string stopError;
+    const bool stopped = cupti.stop(&stopError);
+    const mobi::gpu::CuptiRecords rec = cupti.takeRecords();
+
+    mobi::ProfileStore store(dbPath, mobi::ProfileStore::Mode::Write);
+    mobi::Json settings(mobi::Json::Object{});
+    settings.set("command", "gpu --self-test");
+    settings.set("gpu", r.device.empty() ? mobi::gpu::CuptiCollector::deviceName() : r.device);
+    settings.set("self_test_status", r.status);
+    settings.set("cupti_dropped_records", static_cast<double>(rec.droppedRecords));
+    settings.set("cupti_external_correlations",
+                 static_cast<double>(rec.externalCorrelations.size()));
+    settings.set("clock", "steady_clock ns (CUPTI timestamps shifted at collector start)");
+    if (!stopped) settings.set("cupti_error", stopError);
+    mobi::RunInfo info;
+    info.modelPath = "gpu self-test";
+    info.gpu = mobi::gpu::CuptiCollector::deviceName();
+    info.settingsJson = settings.dump();
+    info.startedNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    store.beginRun(info);
+    mobi::gpu::writeCuptiRecords(store, rec, static_cast<int64_t>(getpid()));
+    store.flush();
+
+    std::printf("%s", r.toText().c_str());
+    std::fprintf(stderr,
+                 "profile %s: %zu kernels, %zu copies, %zu memsets, %zu runtime calls, %zu "
+                 "external correlations, %llu dropped records%s%s\n",
+                 dbPath.c_str(), rec.kernels.size(), rec.memcpys.size(), rec.memsets.size(),
+                 rec.runtimeCalls.size(), rec.externalCorrelations.size(),
+                 static_cast<unsigned long long>(rec.droppedRecords), stopped ? "" : "; ",
+                 stopped ? "" : stopError.c_str());
+    if (r.status != "passed" || rec.kernels.empty() || !stopped) return kExitCheckFailed;
+    return 0;
+}
+#endif
+
 #endif
 
 } // namespace
@@ -110,8 +189,21 @@ int runGpu(const std::vector<std::string>& args) {
     p.option("bench-iters", "N", "GEMV calls timed by the benchmark", "200");
     p.option("device", "INDEX", "CUDA device to test", "0");
     p.option("seed", "N", "seed of the random shapes and data", "1836016233");
+    p.option("profile-db", "OUT.sqlite",
+             "with --self-test: collect the kernels' CUPTI activity into this profile "
+             "(exit 3 without a device)");
     if (!p.parse(args)) return 0;
+    if (p.has("profile-db") && !p.flagSet("self-test"))
+        throw UsageError("--profile-db goes with --self-test");
 #ifdef MOBISCOPE_WITH_CUDA
+#ifdef MOBISCOPE_WITH_PROFILES
+    if (p.has("profile-db")) return selfTestProfiled(p);
+#else
+    if (p.has("profile-db")) {
+        std::fprintf(stderr, "gpu --profile-db: built without SQLite profiles\n");
+        return kExitCheckFailed;
+    }
+#endif
     return p.flagSet("self-test") ? selfTest(p) : listDevices(p);
 #else
     return noBackend(p);

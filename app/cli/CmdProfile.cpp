@@ -10,6 +10,11 @@
 #include "trace/Tracer.h"
 #include "util/Json.h"
 
+#ifdef MOBISCOPE_WITH_CUDA
+#include "CuptiCollector.h"
+#include "CuptiProfileWriter.h"
+#endif
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -147,12 +152,31 @@ int runProfile(const std::vector<std::string>& args) {
         settings.set("granularity", mobi::routeGranularityName(m.routers->granularity));
     }
     settings.set("clock", "steady_clock ns (NVTX_EVENTS start/end)");
+    // GPU activity: the CUPTI collector runs around the generation when a
+    // device is usable; otherwise the settings say why and only CPU ranges exist.
+    std::string gpuState;
+#ifdef MOBISCOPE_WITH_CUDA
+    mobi::gpu::CuptiCollector cupti;
+    std::string cuptiWhy;
+    bool collecting = false;
+    if (mobi::gpu::CuptiCollector::available(&cuptiWhy)) {
+        collecting = cupti.start(&cuptiWhy);
+        gpuState = collecting ? mobi::gpu::CuptiCollector::deviceName()
+                              : "none: CUPTI failed to start: " + cuptiWhy;
+    } else {
+        gpuState = "none: " + cuptiWhy;
+    }
+#else
+    gpuState = "none: built without CUDA";
+#endif
+    settings.set("gpu", gpuState);
+    settings.set("cupti_dropped_records", 0);
     mobi::RunInfo info;
     info.modelPath = m.path;
     info.modelHash = modelHash(m.path);
     info.machine = hostName();
     info.cpu = cpuName();
-    info.gpu = "";
+    info.gpu = gpuState.rfind("none:", 0) == 0 ? std::string() : gpuState;
     info.settingsJson = settings.dump();
     info.startedNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
@@ -224,6 +248,32 @@ int runProfile(const std::vector<std::string>& args) {
         for (int l = 0; l < nLayers; ++l)
             store.addLayerPrecision(runId, l, prec.stats->layerAverageBits(l));
     }
+#ifdef MOBISCOPE_WITH_CUDA
+    if (collecting) {
+        std::string stopError;
+        const bool stopped = cupti.stop(&stopError);
+        const mobi::gpu::CuptiRecords rec = cupti.takeRecords();
+        mobi::gpu::writeCuptiRecords(store, rec, static_cast<int64_t>(getpid()));
+        settings.set("cupti_dropped_records", static_cast<double>(rec.droppedRecords));
+        settings.set("cupti_kernels", static_cast<double>(rec.kernels.size()));
+        settings.set("cupti_memcpys", static_cast<double>(rec.memcpys.size()));
+        settings.set("cupti_runtime_calls", static_cast<double>(rec.runtimeCalls.size()));
+        if (!stopped) settings.set("cupti_error", stopError);
+        store.setRunSettings(runId, settings.dump());
+        std::fprintf(stderr,
+                     "GPU activity collected on %s: %zu kernels, %zu copies, %zu memsets, %zu "
+                     "runtime calls, %llu dropped records%s%s\n",
+                     gpuState.c_str(), rec.kernels.size(), rec.memcpys.size(), rec.memsets.size(),
+                     rec.runtimeCalls.size(), static_cast<unsigned long long>(rec.droppedRecords),
+                     stopped ? "" : "; ", stopped ? "" : stopError.c_str());
+    } else {
+        std::fprintf(stderr, "GPU activity not collected (%s); the profile holds CPU ranges\n",
+                     gpuState.c_str());
+    }
+#else
+    std::fprintf(stderr, "GPU activity not collected (built without CUDA); the profile holds CPU "
+                         "ranges\n");
+#endif
     store.flush();
 
     const mobi::QueryResult top =

@@ -1,0 +1,76 @@
+// Writes a CuptiCollector's records into a ProfileStore (header-only: for code linking both).
+#pragma once
+
+#include "CuptiCollector.h"
+#include "ProfileStore.h"
+
+#include <cstdint>
+
+namespace mobi::gpu {
+
+// Kernels, copies, memsets and runtime calls into the nsys-named CUPTI tables.
+// External correlations have no nsys table: callers report their count.
+inline void writeCuptiRecords(ProfileStore& store, const CuptiRecords& r, int64_t globalPid) {
+    for (const CuptiKernel& k : r.kernels) {
+        KernelRecord o;
+        o.startNs = k.startNs;
+        o.endNs = k.endNs;
+        o.deviceId = static_cast<int>(k.deviceId);
+        o.contextId = static_cast<int>(k.contextId);
+        o.streamId = static_cast<int>(k.streamId);
+        o.correlationId = k.correlationId;
+        o.globalPid = globalPid;
+        o.name = k.name;
+        o.gridX = k.gridX;
+        o.gridY = k.gridY;
+        o.gridZ = k.gridZ;
+        o.blockX = k.blockX;
+        o.blockY = k.blockY;
+        o.blockZ = k.blockZ;
+        o.registersPerThread = k.registersPerThread;
+        o.staticSharedMemory = k.staticSharedMemory;
+        o.dynamicSharedMemory = k.dynamicSharedMemory;
+        store.addKernel(o);
+    }
+    for (const CuptiMemcpy& m : r.memcpys) {
+        MemcpyRecord o;
+        o.startNs = m.startNs;
+        o.endNs = m.endNs;
+        o.deviceId = static_cast<int>(m.deviceId);
+        o.contextId = static_cast<int>(m.contextId);
+        o.streamId = static_cast<int>(m.streamId);
+        o.correlationId = m.correlationId;
+        o.globalPid = globalPid;
+        o.bytes = static_cast<int64_t>(m.bytes);
+        o.copyKind = m.copyKind;
+        o.srcKind = m.srcKind;
+        o.dstKind = m.dstKind;
+        store.addMemcpy(o);
+    }
+    for (const CuptiMemset& m : r.memsets) {
+        MemsetRecord o;
+        o.startNs = m.startNs;
+        o.endNs = m.endNs;
+        o.deviceId = static_cast<int>(m.deviceId);
+        o.contextId = static_cast<int>(m.contextId);
+        o.streamId = static_cast<int>(m.streamId);
+        o.correlationId = m.correlationId;
+        o.globalPid = globalPid;
+        o.value = m.value;
+        o.bytes = static_cast<int64_t>(m.bytes);
+        o.memKind = m.memoryKind;
+        store.addMemset(o);
+    }
+    for (const CuptiApiCall& a : r.runtimeCalls) {
+        RuntimeRecord o;
+        o.startNs = a.startNs;
+        o.endNs = a.endNs;
+        o.globalTid = a.threadId;
+        o.correlationId = a.correlationId;
+        o.returnValue = a.returnValue;
+        o.name = a.name;
+        store.addRuntime(o);
+    }
+}
+
+} // namespace mobi::gpu
