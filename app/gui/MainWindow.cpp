@@ -497,6 +497,9 @@ void MainWindow::connectDocument() {
                                   : QStringLiteral("re-scoring at level %1\u2026").arg(level));
     });
     connect(doc_, &ModelDocument::scoreFinished, this, &MainWindow::showScore);
+    connect(doc_, &ModelDocument::tensorStatsFailed, this, [this](const QString& message) {
+        statusBar()->showMessage(QStringLiteral("Tensor statistics failed: %1").arg(message), 10000);
+    });
     connect(doc_, &ModelDocument::scoreFailed, this, [this](const QString& message) {
         levelStatus_->setText(QStringLiteral("re-score failed"));
         showError(QStringLiteral("Re-scoring at the new level failed"), message, QString());

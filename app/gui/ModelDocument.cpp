@@ -109,6 +109,9 @@ ModelDocument::ModelDocument(QObject* parent)
     connect(worker_, &EngineWorker::slicedReportReady, this, [this](quint64 job, const SlicedTensorReport& r) {
         if (jobs_.isCurrent(JobKind::Stats, job)) emit slicedReportReady(r);
     });
+    connect(worker_, &EngineWorker::statsFailed, this, [this](quint64 job, const QString& message) {
+        if (jobs_.isCurrent(JobKind::Stats, job)) emit tensorStatsFailed(message);
+    });
     connect(worker_, &EngineWorker::scored, this,
             [this](quint64 job, const TokenRecords& t, const ScoreSummary& s) {
                 if (!jobs_.isCurrent(JobKind::Score, job)) return;

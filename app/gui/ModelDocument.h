@@ -76,6 +76,7 @@ signals:
     void runFailed(const QString& message);
     void tensorStatsReady(const mobi::TensorStatistics& stats);
     void slicedReportReady(const mobi::SlicedTensorReport& report);
+    void tensorStatsFailed(const QString& message);
     void scoreStarted(int level);
     void scoreFinished(const mobi::ScoreSummary& summary);
     void scoreFailed(const QString& message);
