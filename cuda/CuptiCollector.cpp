@@ -233,10 +233,15 @@ bool CuptiCollector::start(std::string* error) {
         gActive.reset();
         gActiveFlag = false;
     };
-    if (!check(cuptiActivityRegisterCallbacks(bufferRequested, bufferCompleted),
-               "cuptiActivityRegisterCallbacks", error)) {
-        undo(0);
-        return false;
+    // The callbacks are the same functions for every collector: register once.
+    static std::atomic<bool> registered{false};
+    if (!registered) {
+        if (!check(cuptiActivityRegisterCallbacks(bufferRequested, bufferCompleted),
+                   "cuptiActivityRegisterCallbacks", error)) {
+            undo(0);
+            return false;
+        }
+        registered = true;
     }
     for (size_t i = 0; i < std::size(kKinds); ++i) {
         if (!check(cuptiActivityEnable(kKinds[i]), "cuptiActivityEnable", error)) {
