@@ -4,6 +4,7 @@
 // later layers.
 #pragma once
 
+#include "env/AlfworldGrammar.h"
 #include "env/Pddl.h"
 
 #include <map>
@@ -11,14 +12,6 @@
 #include <vector>
 
 namespace mobi {
-
-// One alternative of a grammar symbol: `rhs` is a TextWorld template
-// ("You open the {r.name}. #examineReceptacle.feedback#"); `condition`, when
-// not empty, is a TextWorld logic condition ("openable(r:receptacle) & ...").
-struct AlfworldGrammarRule {
-    std::string rhs;
-    std::string condition;
-};
 
 class AlfworldGame {
   public:
@@ -31,23 +24,19 @@ class AlfworldGame {
     const std::string& source() const { return source_; }
     const PddlDomain& domain() const { return domain_; }
     const PddlProblem& problem() const { return problem_; }
-    const std::map<std::string, std::vector<AlfworldGrammarRule>>& grammar() const {
-        return grammar_;
-    }
+    const AlfworldGrammar& grammar() const { return grammar_; }
     const std::vector<std::string>& walkthrough() const { return walkthrough_; }
     bool solvable() const { return solvable_; }
     // "Your task is to: put two newspaper in drawer."
     const std::string& taskText() const { return task_; }
     // Object names by their declared type ("receptacle" -> {...}), file order.
     const std::map<std::string, std::vector<std::string>>& objectsByType() const { return byType_; }
-    // The rhs templates of a grammar symbol (empty when absent).
-    std::vector<std::string> templates(const std::string& symbol) const;
 
   private:
     std::string source_;
     PddlDomain domain_;
     PddlProblem problem_;
-    std::map<std::string, std::vector<AlfworldGrammarRule>> grammar_;
+    AlfworldGrammar grammar_;
     std::vector<std::string> walkthrough_;
     bool solvable_ = false;
     std::string task_;

@@ -191,7 +191,31 @@ class TestAlfworldLoad : public QObject {
                      qPrintable(path));
             for (const std::string& a : alfredActions)
                 QVERIFY2(g.domain().action(a), a.c_str());
-            QVERIFY(!g.templates("GotoLocation.feedback").empty());
+            // Grammar: symbols from every block, and a command template for
+            // each action block ("go to ...", "take {o} from {r}", ...).
+            const AlfworldGrammar& gr = g.grammar();
+            for (const char* sym :
+                 {"intro", "GotoLocation.feedback", "toggleObject.feedback", "heatObject.feedback",
+                  "sliceObject.feedback", "look.feedback", "list_last_separator"})
+                QVERIFY2(!gr.templates(sym).empty(), sym);
+            QCOMPARE(gr.templates("list_separator").front(), std::string(", "));
+            QCOMPARE(gr.command("PickupObject")->commandTemplate, std::string("take {o} from {r}"));
+            QCOMPARE(gr.command("PutObject")->commandTemplate, std::string("move {o} to {r}"));
+            QCOMPARE(gr.command("CoolObject")->feedback, std::string("#coolObject.feedback#"));
+            QVERIFY(gr.command("help")->feedback.find("Available commands:") != std::string::npos);
+            const QString gtext = QString::fromStdString(
+                Json::parseFile(path.toStdString()).find("grammar")->asString());
+            static const QRegularExpression actionRe(QStringLiteral("^action (\\w+) \\{"),
+                                                     QRegularExpression::MultilineOption);
+            int actionBlocks = 0;
+            for (auto it = actionRe.globalMatch(gtext); it.hasNext(); ++actionBlocks)
+                QVERIFY(gr.command(it.next().captured(1).toStdString()));
+            QCOMPARE(gr.commands().size(), size_t(actionBlocks));
+            // Symbols of all grammar blocks, counted from the text: each is a
+            // `"name": [` key (rule fields hold strings, never arrays).
+            static const QRegularExpression symbolRe(QStringLiteral("\"[^\"\\n]+\":\\s*\\["));
+            QCOMPARE(size_t(gtext.count(symbolRe)), gr.symbols().size());
+            QCOMPARE(gtext.count(QStringLiteral("\"\"\"")), 2 * 7); // 7 grammar blocks
 
             // The goal names only declared objects.
             std::vector<std::string> consts;
@@ -412,6 +436,27 @@ class TestAlfworldLoad : public QObject {
         expectFormatError(
             [&] { loadText(withStr("grammar", "grammar :: \"\"\"{ not json \"\"\";")); },
             {"[grammar]", "JSON"});
+        const std::string gram = field("grammar");
+        expectFormatError([&] { loadText(withStr("grammar", gram.substr(0, gram.size() / 2))); },
+                          {"[grammar]"});
+        expectFormatError(
+            [&] {
+                loadText(withStr("grammar",
+                                 replaceFirst(gram, "action OpenObject {", "action OpenObject")));
+            },
+            {"[grammar]", "expected '{'"});
+        expectFormatError(
+            [&] { loadText(withStr("grammar", replaceFirst(gram, "template ::", "templat ::"))); },
+            {"[grammar]", "unknown key 'templat'"});
+        expectFormatError(
+            [&] {
+                loadText(
+                    withStr("grammar", replaceFirst(gram, "\"list_empty\"", "\"list_separator\"")));
+            },
+            {"[grammar]", "symbol \"list_separator\" defined twice"});
+        expectFormatError(
+            [&] { loadText(withStr("grammar", gram + "\naction x { template :: \"open")); },
+            {"[grammar]", "never closed"});
         expectFormatError([&] { loadText(withStr("grammar", "{\"task\": []}")); }, {"[grammar]"});
         expectFormatError(
             [&] {
