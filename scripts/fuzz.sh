@@ -24,6 +24,15 @@ for f in build-asan/fuzz/fuzz_*; do
       fi ;;
     fuzz_llama2c) cp "$data"/models/stories260K/stories260K.bin "$corpus"/ 2>/dev/null || true ;;
     fuzz_tokenizer_bin) cp "$data"/models/stories260K/tok512.bin "$corpus"/ 2>/dev/null || true ;;
+    fuzz_pddl)
+      # One real ALFWorld game: the JSON file, and its domain + problem text
+      # joined by the target's "\n;;problem\n" separator.
+      game=$(ls "$data"/alfworld/valid_seen/*/*/game.tw-pddl 2>/dev/null | head -1 || true)
+      if [ -n "$game" ]; then
+        cp "$game" "$corpus"/game.json
+        python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); sys.stdout.write(g["pddl_domain"]+"\n;;problem\n"+g["pddl_problem"])' \
+          "$game" >"$corpus"/game.pddl 2>/dev/null || rm -f "$corpus"/game.pddl
+      fi ;;
   esac
   echo "-- $name (${secs}s)"
   if ! "$f" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=1048576 -timeout=10 \
