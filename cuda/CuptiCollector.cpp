@@ -24,6 +24,16 @@ struct CuptiCollector::State {
 
 namespace {
 
+// The fields every device activity record shares, moved onto the CPU clock.
+template <class Record> void fillSpan(CuptiDeviceSpan& o, const Record& r, int64_t off) {
+    o.startNs = static_cast<int64_t>(r.start) + off;
+    o.endNs = static_cast<int64_t>(r.end) + off;
+    o.deviceId = r.deviceId;
+    o.contextId = r.contextId;
+    o.streamId = r.streamId;
+    o.correlationId = r.correlationId;
+}
+
 int64_t steadyNowNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
@@ -78,12 +88,7 @@ void parseRecord(const CUpti_Activity* rec, int64_t off, CuptiRecords& out) {
         const auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(rec);
         CuptiKernel o;
         o.name = k->name ? k->name : "";
-        o.startNs = static_cast<int64_t>(k->start) + off;
-        o.endNs = static_cast<int64_t>(k->end) + off;
-        o.deviceId = k->deviceId;
-        o.contextId = k->contextId;
-        o.streamId = k->streamId;
-        o.correlationId = k->correlationId;
+        fillSpan(o, *k, off);
         o.gridX = k->gridX;
         o.gridY = k->gridY;
         o.gridZ = k->gridZ;
@@ -103,12 +108,7 @@ void parseRecord(const CUpti_Activity* rec, int64_t off, CuptiRecords& out) {
         o.srcKind = m->srcKind;
         o.dstKind = m->dstKind;
         o.bytes = m->bytes;
-        o.startNs = static_cast<int64_t>(m->start) + off;
-        o.endNs = static_cast<int64_t>(m->end) + off;
-        o.deviceId = m->deviceId;
-        o.contextId = m->contextId;
-        o.streamId = m->streamId;
-        o.correlationId = m->correlationId;
+        fillSpan(o, *m, off);
         out.memcpys.push_back(o);
         break;
     }
@@ -118,12 +118,7 @@ void parseRecord(const CUpti_Activity* rec, int64_t off, CuptiRecords& out) {
         o.value = m->value;
         o.bytes = m->bytes;
         o.memoryKind = m->memoryKind;
-        o.startNs = static_cast<int64_t>(m->start) + off;
-        o.endNs = static_cast<int64_t>(m->end) + off;
-        o.deviceId = m->deviceId;
-        o.contextId = m->contextId;
-        o.streamId = m->streamId;
-        o.correlationId = m->correlationId;
+        fillSpan(o, *m, off);
         out.memsets.push_back(o);
         break;
     }

@@ -12,28 +12,28 @@ namespace mobi::gpu {
 // The records below are plain copies of CUPTI activity records. Times are
 // steady_clock nanoseconds (the clock of the engine's CPU ranges): CUPTI's
 // timestamps shifted by the offset measured when the collector started.
-struct CuptiKernel {
-    std::string name;
+// Where and when a device activity ran (times on the CPU ranges' clock).
+struct CuptiDeviceSpan {
     int64_t startNs = 0, endNs = 0;
     uint32_t deviceId = 0, contextId = 0, streamId = 0, correlationId = 0;
+};
+
+struct CuptiKernel : CuptiDeviceSpan {
+    std::string name;
     int gridX = 1, gridY = 1, gridZ = 1, blockX = 1, blockY = 1, blockZ = 1;
     int registersPerThread = 0, staticSharedMemory = 0, dynamicSharedMemory = 0;
 };
 
-struct CuptiMemcpy {
+struct CuptiMemcpy : CuptiDeviceSpan {
     int copyKind = 0; // CUpti_ActivityMemcpyKind (1 HtoD, 2 DtoH, 8 DtoD, ...)
     int srcKind = 0, dstKind = 0;
     uint64_t bytes = 0;
-    int64_t startNs = 0, endNs = 0;
-    uint32_t deviceId = 0, contextId = 0, streamId = 0, correlationId = 0;
 };
 
-struct CuptiMemset {
+struct CuptiMemset : CuptiDeviceSpan {
     uint32_t value = 0;
     uint64_t bytes = 0;
     int memoryKind = 0;
-    int64_t startNs = 0, endNs = 0;
-    uint32_t deviceId = 0, contextId = 0, streamId = 0, correlationId = 0;
 };
 
 // One CUDA runtime API call (CUPTI_ACTIVITY_KIND_RUNTIME).

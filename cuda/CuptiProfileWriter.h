@@ -8,18 +8,23 @@
 
 namespace mobi::gpu {
 
+// The columns kernel, memcpy and memset rows share.
+template <class Row> void fillDeviceRecord(Row& o, const CuptiDeviceSpan& s, int64_t globalPid) {
+    o.startNs = s.startNs;
+    o.endNs = s.endNs;
+    o.deviceId = static_cast<int>(s.deviceId);
+    o.contextId = static_cast<int>(s.contextId);
+    o.streamId = static_cast<int>(s.streamId);
+    o.correlationId = s.correlationId;
+    o.globalPid = globalPid;
+}
+
 // Kernels, copies, memsets and runtime calls into the nsys-named CUPTI tables.
 // External correlations have no nsys table: callers report their count.
 inline void writeCuptiRecords(ProfileStore& store, const CuptiRecords& r, int64_t globalPid) {
     for (const CuptiKernel& k : r.kernels) {
         KernelRecord o;
-        o.startNs = k.startNs;
-        o.endNs = k.endNs;
-        o.deviceId = static_cast<int>(k.deviceId);
-        o.contextId = static_cast<int>(k.contextId);
-        o.streamId = static_cast<int>(k.streamId);
-        o.correlationId = k.correlationId;
-        o.globalPid = globalPid;
+        fillDeviceRecord(o, k, globalPid);
         o.name = k.name;
         o.gridX = k.gridX;
         o.gridY = k.gridY;
@@ -34,13 +39,7 @@ inline void writeCuptiRecords(ProfileStore& store, const CuptiRecords& r, int64_
     }
     for (const CuptiMemcpy& m : r.memcpys) {
         MemcpyRecord o;
-        o.startNs = m.startNs;
-        o.endNs = m.endNs;
-        o.deviceId = static_cast<int>(m.deviceId);
-        o.contextId = static_cast<int>(m.contextId);
-        o.streamId = static_cast<int>(m.streamId);
-        o.correlationId = m.correlationId;
-        o.globalPid = globalPid;
+        fillDeviceRecord(o, m, globalPid);
         o.bytes = static_cast<int64_t>(m.bytes);
         o.copyKind = m.copyKind;
         o.srcKind = m.srcKind;
@@ -49,13 +48,7 @@ inline void writeCuptiRecords(ProfileStore& store, const CuptiRecords& r, int64_
     }
     for (const CuptiMemset& m : r.memsets) {
         MemsetRecord o;
-        o.startNs = m.startNs;
-        o.endNs = m.endNs;
-        o.deviceId = static_cast<int>(m.deviceId);
-        o.contextId = static_cast<int>(m.contextId);
-        o.streamId = static_cast<int>(m.streamId);
-        o.correlationId = m.correlationId;
-        o.globalPid = globalPid;
+        fillDeviceRecord(o, m, globalPid);
         o.value = m.value;
         o.bytes = static_cast<int64_t>(m.bytes);
         o.memKind = m.memoryKind;
