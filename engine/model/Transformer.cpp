@@ -63,6 +63,7 @@ struct Transformer::State {
     std::vector<int> linLevels[3];       // [n] per linear of a group (per-linear policies)
     std::vector<float> scores;           // [n * policy->scoreWidth()]
     std::vector<float> gatherX, gatherY; // rows of one level (grouped prefill)
+    std::vector<int> gatherRows;         // which tokens those rows are
     std::vector<LayerViews> layers;
     WeightView classifier;
     std::vector<float> finalNorm;
@@ -254,8 +255,7 @@ void Transformer::runBlock(int l, int n, int pos) {
                 outWidth += sm[i]->rows();
             s.gatherX.resize(size_t(n) * ldx);
             s.gatherY.resize(size_t(n) * outWidth);
-            std::vector<int> rows;
-            rows.reserve(size_t(n));
+            std::vector<int>& rows = s.gatherRows;
             for (int k = 1; k <= s.sliced->levels(); ++k) {
                 rows.clear();
                 for (int t = 0; t < n; ++t)
