@@ -28,6 +28,8 @@
 #include "route/RouterPolicy.h"
 #include "route/RoutingStats.h"
 
+#include "TimeUnits.h"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -331,7 +333,7 @@ class RoutedReporter : public benchmark::ConsoleReporter {
             Row& row = rows_[r.run_name.function_name];
             if (row.median && !median) continue;
             row.median = median;
-            row.ms = r.GetAdjustedRealTime() * unitToMs(r.time_unit);
+            row.ms = r.GetAdjustedRealTime() * nanosecondsPer(r.time_unit) * 1e-6;
             auto counter = [&](const char* c) {
                 return r.counters.count(c) ? double(r.counters.at(c)) : 0.0;
             };
@@ -413,18 +415,6 @@ class RoutedReporter : public benchmark::ConsoleReporter {
         bool median = false;
         double ms = 0, bits = 0, routed = 0, uniform = 0, mix = 0;
     };
-    static double unitToMs(benchmark::TimeUnit u) {
-        switch (u) {
-        case benchmark::kNanosecond:
-            return 1e-6;
-        case benchmark::kMicrosecond:
-            return 1e-3;
-        case benchmark::kMillisecond:
-            return 1.0;
-        default:
-            return 1e3;
-        }
-    }
     std::map<std::string, Row> rows_;
 };
 

@@ -14,6 +14,8 @@
 #include "model/Transformer.h"
 #include "trace/Tracer.h"
 
+#include "TimeUnits.h"
+
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -134,7 +136,7 @@ class TraceReporter : public benchmark::ConsoleReporter {
             Row& row = rows_[r.run_name.function_name];
             if (row.median && !median) continue;
             row.median = median;
-            row.ns = r.GetAdjustedRealTime() * nsPer(r.time_unit);
+            row.ns = r.GetAdjustedRealTime() * nanosecondsPer(r.time_unit);
             for (const auto& [name, c] : r.counters)
                 row.counters[name] = double(c);
         }
@@ -177,18 +179,6 @@ class TraceReporter : public benchmark::ConsoleReporter {
         double ns = 0;
         std::map<std::string, double> counters;
     };
-    static double nsPer(benchmark::TimeUnit u) {
-        switch (u) {
-        case benchmark::kNanosecond:
-            return 1.0;
-        case benchmark::kMicrosecond:
-            return 1e3;
-        case benchmark::kMillisecond:
-            return 1e6;
-        default:
-            return 1e9;
-        }
-    }
     std::map<std::string, Row> rows_;
 };
 
