@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 
 namespace mobi {
@@ -121,6 +122,12 @@ struct Stmt {
     }
     void bindNull(int i) { sqlite3_bind_null(s, i); }
     void bindOpt(int i, int64_t v) { v < 0 ? bindNull(i) : bind(i, v); }
+    // Binds values to parameters 1..n in order.
+    void bindAll(std::initializer_list<int64_t> values) {
+        int i = 0;
+        for (int64_t v : values)
+            bind(++i, v);
+    }
     void run(sqlite3* db, const std::string& where) {
         const int rc = sqlite3_step(s);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -470,27 +477,9 @@ void ProfileStore::addKernel(const KernelRecord& k) {
                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 path_);
         const int64_t name = stringIdLocked(k.name);
-        const int64_t v[] = {k.startNs,
-                             k.endNs,
-                             k.deviceId,
-                             k.contextId,
-                             k.streamId,
-                             k.correlationId,
-                             k.globalPid,
-                             name,
-                             name,
-                             name,
-                             k.registersPerThread,
-                             k.gridX,
-                             k.gridY,
-                             k.gridZ,
-                             k.blockX,
-                             k.blockY,
-                             k.blockZ,
-                             k.staticSharedMemory,
-                             k.dynamicSharedMemory};
-        for (int i = 0; i < 19; ++i)
-            st.bind(i + 1, v[i]);
+        st.bindAll({k.startNs, k.endNs, k.deviceId, k.contextId, k.streamId, k.correlationId,
+                    k.globalPid, name, name, name, k.registersPerThread, k.gridX, k.gridY, k.gridZ,
+                    k.blockX, k.blockY, k.blockZ, k.staticSharedMemory, k.dynamicSharedMemory});
         st.run(db_, path_);
     });
 }
@@ -502,11 +491,8 @@ void ProfileStore::addMemcpy(const MemcpyRecord& m) {
                 "correlationId, globalPid, bytes, copyKind, srcKind, dstKind) "
                 "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                 path_);
-        const int64_t v[] = {m.startNs,  m.endNs,         m.deviceId,  m.contextId,
-                             m.streamId, m.correlationId, m.globalPid, m.bytes,
-                             m.copyKind, m.srcKind,       m.dstKind};
-        for (int i = 0; i < 11; ++i)
-            st.bind(i + 1, v[i]);
+        st.bindAll({m.startNs, m.endNs, m.deviceId, m.contextId, m.streamId, m.correlationId,
+                    m.globalPid, m.bytes, m.copyKind, m.srcKind, m.dstKind});
         st.run(db_, path_);
     });
 }
@@ -517,10 +503,8 @@ void ProfileStore::addMemset(const MemsetRecord& m) {
                 "INSERT INTO CUPTI_ACTIVITY_KIND_MEMSET(start, end, deviceId, contextId, streamId, "
                 "correlationId, globalPid, value, bytes, memKind) VALUES(?,?,?,?,?,?,?,?,?,?)",
                 path_);
-        const int64_t v[] = {m.startNs,       m.endNs,     m.deviceId, m.contextId, m.streamId,
-                             m.correlationId, m.globalPid, m.value,    m.bytes,     m.memKind};
-        for (int i = 0; i < 10; ++i)
-            st.bind(i + 1, v[i]);
+        st.bindAll({m.startNs, m.endNs, m.deviceId, m.contextId, m.streamId, m.correlationId,
+                    m.globalPid, m.value, m.bytes, m.memKind});
         st.run(db_, path_);
     });
 }
@@ -532,11 +516,8 @@ void ProfileStore::addRuntime(const RuntimeRecord& r) {
                 "correlationId, nameId, returnValue) VALUES(?,?,?,?,?,?,?)",
                 path_);
         // eventClass 0: every row here is a CUDA runtime API call.
-        const int64_t v[] = {r.startNs,    r.endNs,         0,
-                             r.globalTid,  r.correlationId, stringIdLocked(r.name),
-                             r.returnValue};
-        for (int i = 0; i < 7; ++i)
-            st.bind(i + 1, v[i]);
+        st.bindAll({r.startNs, r.endNs, 0, r.globalTid, r.correlationId, stringIdLocked(r.name),
+                    r.returnValue});
         st.run(db_, path_);
     });
 }
