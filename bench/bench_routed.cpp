@@ -28,7 +28,7 @@
 #include "route/RouterPolicy.h"
 #include "route/RoutingStats.h"
 
-#include "TimeUnits.h"
+#include "MedianReporter.h"
 
 #include <benchmark/benchmark.h>
 
@@ -324,37 +324,18 @@ std::string budgetText(double b) {
 // Prints every run as usual, then (Finalize, after the whole run, so that
 // --benchmark_enable_random_interleaving may reorder reports) the routed vs
 // uniform summary and the router's cost. Times in ms.
-class RoutedReporter : public benchmark::ConsoleReporter {
+class RoutedReporter : public MedianReporter {
   public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        for (const Run& r : runs) {
-            const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
-            if (r.run_type == Run::RT_Aggregate && !median) continue;
-            Row& row = rows_[r.run_name.function_name];
-            if (row.median && !median) continue;
-            row.median = median;
-            row.ms = r.GetAdjustedRealTime() * nanosecondsPer(r.time_unit) * 1e-6;
-            auto counter = [&](const char* c) {
-                return r.counters.count(c) ? double(r.counters.at(c)) : 0.0;
-            };
-            row.bits = counter("bits");
-            row.routed = counter("routed_ms");
-            row.uniform = counter("uniform_ms");
-            row.mix = counter("mix_ms");
-        }
-        ConsoleReporter::ReportRuns(runs);
-    }
-
     void Finalize() override {
         ConsoleReporter::Finalize();
         const Setup& s = setup();
         const int K = static_cast<int>(s.levelBits.size());
         std::vector<double> ubits, ums;
         for (int k = 1; k <= K; ++k) {
-            auto it = rows_.find(uniformName(k, s.levelBits[size_t(k - 1)]));
-            if (it == rows_.end()) continue;
-            ubits.push_back(it->second.bits);
-            ums.push_back(it->second.ms);
+            const Row* u = find(uniformName(k, s.levelBits[size_t(k - 1)]));
+            if (!u) continue;
+            ubits.push_back(u->counter("bits"));
+            ums.push_back(u->ms());
         }
         std::printf(
             "\nSeparate runs: routed vs uniform decode (%d threads, %d blocks, dim %d, FFN %d; "
@@ -363,9 +344,9 @@ class RoutedReporter : public benchmark::ConsoleReporter {
         std::printf("%-7s %9s %12s %13s %7s %7s\n", "budget", "achieved", "routed ms/tok",
                     "uniform ms/tok", "ratio", "<=1.10");
         for (double b : kBudgets) {
-            auto it = rows_.find("Decode/routed/b" + budgetText(b));
-            if (it == rows_.end()) continue;
-            const double bits = it->second.bits, routed = it->second.ms;
+            const Row* it = find("Decode/routed/b" + budgetText(b));
+            if (!it) continue;
+            const double bits = it->counter("bits"), routed = it->ms();
             const double uniform = interpolate(ubits, ums, bits);
             const double ratio = uniform > 0 ? routed / uniform : 0.0;
             std::printf("%-7.2f %9.3f %12.3f %13.3f %7.3f %7s\n", b, bits, routed, uniform, ratio,
@@ -380,42 +361,37 @@ class RoutedReporter : public benchmark::ConsoleReporter {
         std::printf("%-7s %9s %12s %13s %7s %7s %11s %10s\n", "budget", "achieved", "routed ms/tok",
                     "uniform ms/tok", "ratio", "<=1.10", "mix ms/tok", "routed/mix");
         for (double b : kBudgets) {
-            auto it = rows_.find("Paired/b" + budgetText(b));
-            if (it == rows_.end()) continue;
-            const Row& p = it->second;
-            const double ratio = p.uniform > 0 ? p.routed / p.uniform : 0.0;
-            const char* ok = p.uniform <= 0 ? "n/a" : ratio <= 1.10 ? "yes" : "NO";
-            std::printf("%-7.2f %9.3f %12.3f %13.3f %7.3f %7s %11.3f %10.3f\n", b, p.bits, p.routed,
-                        p.uniform, ratio, ok, p.mix, p.mix > 0 ? p.routed / p.mix : 0.0);
+            const Row* p = find("Paired/b" + budgetText(b));
+            if (!p) continue;
+            const double routed = p->counter("routed_ms"), uniform = p->counter("uniform_ms");
+            const double mix = p->counter("mix_ms");
+            const double ratio = uniform > 0 ? routed / uniform : 0.0;
+            const char* ok = uniform <= 0 ? "n/a" : ratio <= 1.10 ? "yes" : "NO";
+            std::printf("%-7.2f %9.3f %12.3f %13.3f %7.3f %7s %11.3f %10.3f\n", b,
+                        p->counter("bits"), routed, uniform, ratio, ok, mix,
+                        mix > 0 ? routed / mix : 0.0);
         }
-        auto budget = rows_.find("SetBudget");
-        if (budget != rows_.end())
+        const Row* budget = find("SetBudget");
+        if (budget)
             std::printf("\nChanging the budget (RouterPolicy::setBudget, table lookups for all "
                         "routers): %.3f us = %.6f ms\n",
-                        budget->second.ms * 1e3, budget->second.ms);
-        auto router = rows_.find("RouterForward");
-        if (router == rows_.end()) return;
-        const double rUs = router->second.ms * 1e3;
+                        budget->ms() * 1e3, budget->ms());
+        const Row* router = find("RouterForward");
+        if (!router) return;
+        const double rUs = router->ms() * 1e3;
         std::printf("\nRouter cost per token and block: RouterMlp::forward %.2f us "
                     "(in %d, hidden %d, out %d)\n",
                     rUs, s.routers->routers.front().in, s.routers->routers.front().hidden,
                     s.routers->routers.front().out);
         std::printf("%-7s %16s %14s\n", "level", "block linears us", "router/block");
         for (int k = 1; k <= K; ++k) {
-            auto it = rows_.find("BlockLinears/level" + std::to_string(k) + "(" +
+            const Row* it = find("BlockLinears/level" + std::to_string(k) + "(" +
                                  std::to_string(s.levelBits[size_t(k - 1)]) + "bit)");
-            if (it == rows_.end()) continue;
-            const double bUs = it->second.ms * 1e3;
+            if (!it) continue;
+            const double bUs = it->ms() * 1e3;
             std::printf("%-7d %16.1f %14.4f\n", k, bUs, bUs > 0 ? rUs / bUs : 0.0);
         }
     }
-
-  private:
-    struct Row {
-        bool median = false;
-        double ms = 0, bits = 0, routed = 0, uniform = 0, mix = 0;
-    };
-    std::map<std::string, Row> rows_;
 };
 
 } // namespace

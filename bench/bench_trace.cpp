@@ -14,7 +14,7 @@
 #include "model/Transformer.h"
 #include "trace/Tracer.h"
 
-#include "TimeUnits.h"
+#include "MedianReporter.h"
 
 #include <benchmark/benchmark.h>
 
@@ -127,28 +127,11 @@ void BM_ScopeEnabled(benchmark::State& st) {
 
 // Keeps the median (or the only) run of each benchmark and prints the
 // verdicts after the console output.
-class TraceReporter : public benchmark::ConsoleReporter {
+class TraceReporter : public MedianReporter {
   public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        for (const Run& r : runs) {
-            const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
-            if (r.run_type == Run::RT_Aggregate && !median) continue;
-            Row& row = rows_[r.run_name.function_name];
-            if (row.median && !median) continue;
-            row.median = median;
-            row.ns = r.GetAdjustedRealTime() * nanosecondsPer(r.time_unit);
-            for (const auto& [name, c] : r.counters)
-                row.counters[name] = double(c);
-        }
-        ConsoleReporter::ReportRuns(runs);
-    }
-
     void Finalize() override {
         ConsoleReporter::Finalize();
-        auto row = [&](const char* n) -> const Row* {
-            auto it = rows_.find(n);
-            return it == rows_.end() ? nullptr : &it->second;
-        };
+        auto row = [&](const char* n) { return find(n); };
         const Row* paired = row("Paired");
         const Row* off = row("Decode/off");
         const Row* on = row("Decode/on");
@@ -172,14 +155,6 @@ class TraceReporter : public benchmark::ConsoleReporter {
                         cost < 0.02 ? "met" : "NOT met");
         }
     }
-
-  private:
-    struct Row {
-        bool median = false;
-        double ns = 0;
-        std::map<std::string, double> counters;
-    };
-    std::map<std::string, Row> rows_;
 };
 
 } // namespace
