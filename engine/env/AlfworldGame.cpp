@@ -58,4 +58,23 @@ AlfworldGame AlfworldGame::parse(const std::string& text, const std::string& sou
     return g;
 }
 
+AlfworldGame AlfworldGame::make(std::string source, PddlDomain domain, PddlProblem problem,
+                                AlfworldGrammar grammar, std::vector<std::string> walkthrough,
+                                bool solvable) {
+    const auto task = grammar.symbols().find("task");
+    if (task == grammar.symbols().end() || task->second.empty())
+        throw FormatError(source, "no \"task\" symbol in the grammar");
+    AlfworldGame g;
+    g.source_ = std::move(source);
+    g.domain_ = std::move(domain);
+    g.problem_ = std::move(problem);
+    g.grammar_ = std::move(grammar);
+    g.walkthrough_ = std::move(walkthrough);
+    g.solvable_ = solvable;
+    g.task_ = task->second.front().rhs;
+    for (const PddlTypedName& o : g.problem_.objects)
+        g.byType_[o.type].push_back(o.name);
+    return g;
+}
+
 } // namespace mobi

@@ -20,6 +20,11 @@ class AlfworldGame {
     static AlfworldGame load(const std::string& path);
     // The same from the file's text; `source` names it in errors.
     static AlfworldGame parse(const std::string& text, const std::string& source);
+    // A game from parts (generated problems). Throws FormatError(source, ...)
+    // when the grammar has no "task" line.
+    static AlfworldGame make(std::string source, PddlDomain domain, PddlProblem problem,
+                             AlfworldGrammar grammar, std::vector<std::string> walkthrough,
+                             bool solvable = true);
 
     const std::string& source() const { return source_; }
     const PddlDomain& domain() const { return domain_; }
