@@ -4,6 +4,7 @@
 #include "core/Half.h"
 #include "core/ThreadPool.h"
 #include "tokenizer/Tokenizer.h"
+#include "util/SplitMix64.h"
 
 #include <cmath>
 #include <cstring>
@@ -29,13 +30,6 @@ ModelConfig llamaConfig(int dim, int hidden, int layers, int heads, int kvHeads,
     return c;
 }
 
-uint64_t splitmix(uint64_t& s) {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 // Fills an owned tensor in parallel; each 64K-element block has its own
 // stream so the result does not depend on the thread count.
 Tensor randomTensor(const std::string& name, std::vector<int64_t> shape, DType type,
@@ -51,10 +45,10 @@ Tensor randomTensor(const std::string& name, std::vector<int64_t> shape, DType t
     const int64_t blocks = (n + kBlock - 1) / kBlock;
     pool.parallelFor(0, blocks, [&](int64_t b0, int64_t b1) {
         for (int64_t b = b0; b < b1; ++b) {
-            uint64_t s = seed * 0x100000001b3ull + static_cast<uint64_t>(b);
+            SplitMix64 rng{seed * 0x100000001b3ull + static_cast<uint64_t>(b)};
             const int64_t e = std::min(n, (b + 1) * kBlock);
             for (int64_t i = b * kBlock; i < e; ++i) {
-                const float u = static_cast<float>(splitmix(s) >> 40) * (1.0f / 16777216.0f);
+                const float u = static_cast<float>(rng.next() >> 40) * (1.0f / 16777216.0f);
                 const float v = (2.0f * u - 1.0f) * a;
                 if (type == DType::F16) {
                     const uint16_t h = f32ToF16(v);

@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "kernels/VectorOps.h"
+#include "util/SplitMix64.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,25 +15,6 @@ namespace mobi {
 namespace {
 
 const char* const kWhere = "router training";
-
-// splitmix64: small, fast, fully specified, so runs are reproducible across
-// standard libraries.
-struct SplitMix64 {
-    uint64_t s;
-    uint64_t next() {
-        uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return double(next() >> 11) * 0x1.0p-53; } // [0, 1)
-    double normal() {
-        const double u1 = 1.0 - uniform(); // (0, 1]
-        const double u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-    }
-    uint64_t below(uint64_t n) { return next() % n; } // bias negligible for our n
-};
 
 inline float weightAt(const float* weights, size_t idx) {
     return weights ? weights[idx] : 1.0f;
