@@ -22,6 +22,13 @@ for f in build-asan/fuzz/fuzz_*; do
         "$cli" route calibrate "$corpus"/sliced.gguf --text "$data"/text/TinyStories-valid.head30k.txt \
           --tokens 512 --epochs 2 --hidden 4 --table-points 9 -o "$corpus"/routed.gguf >/dev/null 2>&1 || true
       fi ;;
+    fuzz_episodes)
+      # A recorded ALFWorld expert episode.
+      cli=build-asan/app/mobiscope-cli
+      if [ -x "$cli" ]; then
+        "$cli" env run --env alfworld --policy expert --episodes 2 --data "$data" \
+          --out "$corpus"/episodes.jsonl --quiet >/dev/null 2>&1 || true
+      fi ;;
     fuzz_llama2c) cp "$data"/models/stories260K/stories260K.bin "$corpus"/ 2>/dev/null || true ;;
     fuzz_tokenizer_bin) cp "$data"/models/stories260K/tok512.bin "$corpus"/ 2>/dev/null || true ;;
     fuzz_pddl)

@@ -26,11 +26,19 @@ EpisodeRecord runEpisode(Environment& env, AgentPolicy& policy, const Json& envS
     r.task = env.taskText();
     r.firstAdmissible = env.admissibleCommands();
 
+    auto forPolicy = [&](std::vector<std::string> admissible) {
+        if (options.concretize)
+            for (std::string& c : admissible)
+                c = options.concretize(c);
+        return admissible;
+    };
+    if (options.onStart) options.onStart(r);
     AgentView view;
     view.env = &env;
     view.task = r.task;
     view.firstObservation = r.firstObservation;
-    view.admissible = r.firstAdmissible;
+    view.admissible = forPolicy(r.firstAdmissible);
+    std::vector<std::string> raw = r.firstAdmissible;
     policy.beginEpisode(view);
 
     // The environment ends the episode at its step limit; the bound here
@@ -43,7 +51,7 @@ EpisodeRecord runEpisode(Environment& env, AgentPolicy& policy, const Json& envS
         }
         EpisodeStep s;
         s.index = int(r.steps.size());
-        s.admissible = view.admissible;
+        s.admissible = raw;
         auto t0 = std::chrono::steady_clock::now();
         AgentDecision d = policy.decide(view);
         s.decideMs = msSince(t0);
@@ -75,7 +83,8 @@ EpisodeRecord runEpisode(Environment& env, AgentPolicy& policy, const Json& envS
             r.stopReason = e.won ? "won" : (env.steps() >= env.maxSteps() ? "step limit" : "done");
             return r;
         }
-        view.admissible = env.admissibleCommands();
+        raw = env.admissibleCommands();
+        view.admissible = forPolicy(raw);
     }
     r.stopReason = "step limit";
     return r;

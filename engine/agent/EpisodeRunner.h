@@ -11,8 +11,14 @@ namespace mobi {
 class Environment;
 
 struct EpisodeRunOptions {
-    std::function<bool()> cancelled;                // polled between steps
+    std::function<bool()> cancelled; // polled between steps
+    // After reset(), with the episode's header fields filled in.
+    std::function<void(const EpisodeRecord&)> onStart;
     std::function<void(const EpisodeStep&)> onStep; // after each step
+    // What the policy sees for each admissible command (WebShop's
+    // "search[...]" needs keywords); the record keeps the environment's own
+    // list, the command taken is the policy's choice.
+    std::function<std::string(const std::string&)> concretize;
 };
 
 // Resets `env` and plays until done, the policy gives up, cancellation, or

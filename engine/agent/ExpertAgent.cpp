@@ -12,9 +12,13 @@ AgentDecision ExpertAgent::decide(const AgentView& view) {
         return d;
     }
     d.command = *cmd;
-    d.distribution.assign(view.admissible.size(), 0.0);
+    // One-hot over the admissible commands when the expert's command is
+    // among them (WebShop's searches are not listed: no distribution then).
     for (size_t i = 0; i < view.admissible.size(); ++i)
-        if (view.admissible[i] == d.command) d.distribution[i] = 1.0;
+        if (view.admissible[i] == d.command) {
+            d.distribution.assign(view.admissible.size(), 0.0);
+            d.distribution[i] = 1.0;
+        }
     return d;
 }
 
