@@ -73,6 +73,8 @@ struct Policy {
     double rewardSum = 0;
     int wins = 0;
     int episodes = 0;
+    int bought = 0;
+    long steps = 0;
 };
 
 } // namespace
@@ -655,6 +657,8 @@ class TestWebshop : public QObject {
             expert.rewardSum += st.reward;
             expert.wins += st.won ? 1 : 0;
             ++expert.episodes;
+            expert.bought += env->page() == WebshopEnv::Page::Done ? 1 : 0;
+            expert.steps += env->steps();
             for (uint64_t seed = 0; seed < 5; ++seed) {
                 std::mt19937_64 rng(seed * 1000003 + i);
                 env->reset();
@@ -669,14 +673,19 @@ class TestWebshop : public QObject {
                 random.rewardSum += st.reward;
                 random.wins += st.won ? 1 : 0;
                 ++random.episodes;
+                random.bought += env->page() == WebshopEnv::Page::Done ? 1 : 0;
+                random.steps += env->steps();
             }
         }
         QCOMPARE(expert.wins, expert.episodes);
         QVERIFY(random.rewardSum / random.episodes < expert.rewardSum / expert.episodes);
-        qInfo("webshop expert: %d episodes, mean reward %.4f, success %.4f", expert.episodes,
-              expert.rewardSum / expert.episodes, double(expert.wins) / expert.episodes);
-        qInfo("webshop random: %d episodes, mean reward %.4f, success %.4f", random.episodes,
-              random.rewardSum / random.episodes, double(random.wins) / random.episodes);
+        for (const auto& [name, p] : {std::pair<const char*, const Policy&>{"expert", expert},
+                                      std::pair<const char*, const Policy&>{"random", random}})
+            qInfo("webshop %s: %d episodes, mean reward %.4f, success %.4f, bought %.4f, mean "
+                  "reward when bought %.4f, mean steps %.2f",
+                  name, p.episodes, p.rewardSum / p.episodes, double(p.wins) / p.episodes,
+                  double(p.bought) / p.episodes, p.bought ? p.rewardSum / p.bought : 0.0,
+                  double(p.steps) / p.episodes);
     }
 };
 
