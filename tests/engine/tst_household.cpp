@@ -10,6 +10,7 @@
 #include "env/AlfworldEnv.h"
 #include "env/AlfworldExpert.h"
 #include "env/HouseholdGenerator.h"
+#include "util/Json.h"
 
 #include <QDirIterator>
 #include <QTemporaryDir>
@@ -257,6 +258,86 @@ class TestHousehold : public QObject {
         while (!env.done())
             env.step(*env.expertCommand());
         QVERIFY(env.won());
+        QVERIFY(!AlfworldExpert::nextCommand(env));
+    }
+
+    // The generated facts stay within what the real games say: every
+    // canContain pair and every object property of a generated game occurs in
+    // the valid_seen games (scanned here from their :init), objects start in
+    // receptacles that may contain them (desk lamps on lamp tables), and the
+    // 1000 problems cover all room kinds and many object/destination pairs.
+    void factsAgreeWithValidSeen() {
+        std::set<std::pair<std::string, std::string>> realContain;
+        std::set<std::pair<std::string, std::string>> realFlags; // (predicate, object type)
+        const std::set<std::string> flagPreds = {"pickupable",        "cleanable", "heatable",
+                                                 "coolable",          "sliceable", "toggleable",
+                                                 "isReceptacleObject"};
+        auto typesOf = [](const AlfworldGame& g) {
+            std::map<std::string, std::string> t;
+            for (const PddlGroundAtom& a : g.problem().init)
+                if (a.predicate == "objectType" || a.predicate == "receptacleType")
+                    t[a.args[0]] = a.args[1];
+            return t;
+        };
+        for (const QString& path : gameFiles()) {
+            const AlfworldGame g = AlfworldGame::load(path.toStdString());
+            const auto types = typesOf(g);
+            for (const PddlGroundAtom& a : g.problem().init) {
+                if (a.predicate == "canContain") realContain.insert({a.args[0], a.args[1]});
+                if (flagPreds.count(a.predicate))
+                    realFlags.insert({a.predicate, types.at(a.args[0])});
+            }
+        }
+        std::set<std::pair<std::string, std::string>> tasks;
+        std::set<int> scenes;
+        for (int seed = 0; seed < kSeeds; seed += 3) {
+            const HouseholdProblem p = generator().generate(uint64_t(seed));
+            const AlfworldGame g = AlfworldGame::parse(p.gameText, "generated");
+            const auto types = typesOf(g);
+            std::set<std::pair<std::string, std::string>> contain;
+            for (const PddlGroundAtom& a : g.problem().init) {
+                if (a.predicate == "canContain") {
+                    QVERIFY2(realContain.count({a.args[0], a.args[1]}),
+                             qPrintable(QString::fromStdString(a.args[0] + " " + a.args[1])));
+                    contain.insert({a.args[0], a.args[1]});
+                }
+                if (flagPreds.count(a.predicate))
+                    QVERIFY2(realFlags.count({a.predicate, types.at(a.args[0])}),
+                             qPrintable(QString::fromStdString(a.predicate + " " + a.args[0])));
+            }
+            for (const PddlGroundAtom& a : g.problem().init) {
+                if (a.predicate != "inReceptacle") continue;
+                const std::string& ot = types.at(a.args[0]);
+                const std::string& rt = types.at(a.args[1]);
+                if (ot == "DeskLampType")
+                    QVERIFY(rt == "DeskType" || rt == "SideTableType" || rt == "DresserType" ||
+                            rt == "ShelfType");
+                else
+                    QVERIFY2(contain.count({rt, ot}),
+                             qPrintable(QString::fromStdString(ot + " in " + rt)));
+            }
+            tasks.insert({p.task.object, p.task.receptacle});
+            scenes.insert(int(p.scene));
+        }
+        qInfo("%d distinct object/destination pairs in %d problems", int(tasks.size()),
+              (kSeeds + 2) / 3);
+        QCOMPARE(int(scenes.size()), household::kSceneCount);
+        QVERIFY(tasks.size() > 100);
+    }
+
+    // A goal of none of the six forms: the expert has no plan.
+    void expertGivesUpOnUnknownGoals() {
+        std::string problem = generator().generate(5).problemText;
+        const size_t goal = problem.find("(:goal");
+        QVERIFY(goal != std::string::npos);
+        problem = problem.substr(0, goal) + "(:goal (exists (?o - object) (isSliced ?o)))\n)\n";
+        std::string json = generator().generate(5).gameText;
+        const size_t at = json.find("\"pddl_problem\": ");
+        QVERIFY(at != std::string::npos);
+        json = json.substr(0, at) + "\"pddl_problem\": " + Json(problem).dump() +
+               ", \"solvable\": true, \"walkthrough\": []}";
+        AlfworldEnv env(AlfworldGame::parse(json, "unknown-goal"));
+        QVERIFY(!AlfworldExpert::task(env));
         QVERIFY(!AlfworldExpert::nextCommand(env));
     }
 
