@@ -1,10 +1,16 @@
-// libFuzzer target: the PDDL parser (and the ALFWorld game loader).
+// libFuzzer target: the PDDL parser (and the ALFWorld game loader), then the
+// engine on what parses: a loaded game is played (AlfworldEnv: grammar
+// compilation, intro, a few admissible commands and the walkthrough), a
+// parsed problem is compiled and its applicable actions applied.
 // Input forms: a game.tw-pddl JSON file (starts with '{'); or domain text,
 // optionally followed by "\n;;problem\n" and problem text, parsed against
 // that domain (or against a small built-in domain when the domain fails).
 #include "core/Error.h"
+#include "env/AlfworldEnv.h"
 #include "env/AlfworldGame.h"
 #include "env/Pddl.h"
+#include "env/PddlState.h"
+#include "env/PddlTask.h"
 
 #include <cstdint>
 #include <string>
@@ -22,8 +28,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
     if (!text.empty() && text[0] == '{') {
         try {
-            mobi::AlfworldGame::parse(text, "fuzz");
-        } catch (const mobi::FormatError&) {
+            mobi::AlfworldEnv env(mobi::AlfworldGame::parse(text, "fuzz"), 20);
+            for (int i = 0; i < 8 && !env.done(); ++i) {
+                const auto adm = env.admissibleCommands();
+                env.step(adm.empty() ? "look" : adm[static_cast<size_t>(i) % adm.size()]);
+            }
+            env.reset();
+            for (const std::string& c : env.game().walkthrough())
+                env.step(c);
+        } catch (const mobi::EngineError&) { // FormatError included
         }
         return 0;
     }
@@ -38,8 +51,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         domain = mobi::PddlParser::parseDomain(kDomain, "builtin");
     }
     try {
-        mobi::PddlParser::parseProblem(problemText, domain, "fuzz-problem");
-    } catch (const mobi::FormatError&) {
+        const mobi::PddlProblem problem =
+            mobi::PddlParser::parseProblem(problemText, domain, "fuzz-problem");
+        mobi::PddlState state(mobi::PddlTask::compile(domain, problem, "fuzz-problem"));
+        for (int i = 0; i < 4 && !state.goalReached(); ++i) {
+            const auto actions = state.applicableActions();
+            if (actions.empty()) break;
+            state.apply(actions[static_cast<size_t>(i) % actions.size()]);
+        }
+    } catch (const mobi::EngineError&) {
     }
     return 0;
 }
