@@ -253,19 +253,24 @@ class Builder {
         }
     }
 
+    // ALFRED ids: "Mug_bar_<x>_bar_<y>_bar_<z>"; basins are named after
+    // their sink or tub with the kind appended: "Sink_bar_..._bar_SinkBasin".
     std::string newName(std::string_view kind) {
+        constexpr std::string_view basin = "Basin";
+        const bool isBasin = kind.size() > basin.size() && kind.ends_with(basin);
         for (;;) {
             const int x = int(below(801)) - 400, y = int(below(201)), z = int(below(801)) - 400;
             const uint64_t key = uint64_t(x + 400) | uint64_t(y) << 10 | uint64_t(z + 400) << 20;
             if (std::find(nameKeys_.begin(), nameKeys_.end(), key) != nameKeys_.end()) continue;
             nameKeys_.push_back(key);
-            std::string n(kind);
+            std::string n(isBasin ? kind.substr(0, kind.size() - basin.size()) : kind);
             n += "_bar_";
             appendCoord(n, x);
             n += "_bar_";
             appendCoord(n, y);
             n += "_bar_";
             appendCoord(n, z);
+            if (isBasin) (n += "_bar_") += kind;
             return n;
         }
     }
