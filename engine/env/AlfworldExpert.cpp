@@ -1,6 +1,7 @@
 #include "env/AlfworldExpert.h"
 
 #include <algorithm>
+#include <functional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -105,15 +106,20 @@ class View {
         return std::nullopt;
     }
 
-    // Next step towards holding one of `objects` (empty-handed agent).
-    std::optional<std::string> fetch(const std::vector<int>& objects) const {
-        int bestObj = -1, bestRec = -1;
+    // Next step towards holding one of `objects` (empty-handed agent): the
+    // cheapest to take (one here on ties); `bonus` (o, r) lowers the price of
+    // taking o from r by that many half steps.
+    std::optional<std::string> fetch(const std::vector<int>& objects,
+                                     const std::function<int(int, int)>& bonus = nullptr) const {
+        int bestObj = -1, bestRec = -1, bestScore = 0;
         for (int o : objects) {
             if (!holds("pickupable", o)) continue;
-            for (int r : in(o))
-                if (bestRec < 0 || cost(r) < cost(bestRec) ||
-                    (cost(r) == cost(bestRec) && here(r) && !here(bestRec)))
-                    bestObj = o, bestRec = r;
+            for (int r : in(o)) {
+                const int score = 2 * cost(r) - (bonus ? bonus(o, r) : 0);
+                if (bestRec < 0 || score < bestScore ||
+                    (score == bestScore && here(r) && !here(bestRec)))
+                    bestObj = o, bestRec = r, bestScore = score;
+            }
         }
         if (bestObj < 0) return std::nullopt;
         if (auto step = approach(bestRec)) return step;
@@ -214,12 +220,23 @@ std::optional<std::string> placeTwo(const View& v, const HouseholdTask& t) {
     const int held = v.held();
     if (held >= 0) return v.kind(held) == t.object ? v.deliver(dest) : v.putAway();
     // Empty-handed: while no destination holds a target yet, any target will
-    // do (the destination is chosen once one is in hand, near where it was).
+    // do (the destination is chosen once one is in hand, near where it was);
+    // prefer one with a second target or a destination where it lies.
+    const std::vector<int> targets = v.objectsOfKind(t.object);
     std::vector<int> rest;
-    for (int o : v.objectsOfKind(t.object))
+    for (int o : targets)
         if (destCount == 0 || std::count(v.in(o).begin(), v.in(o).end(), dest) == 0)
             rest.push_back(o);
-    return v.fetch(rest);
+    if (destCount > 0) return v.fetch(rest);
+    return v.fetch(rest, [&](int o, int r) {
+        int b = 0;
+        for (int o2 : targets)
+            for (int r2 : v.in(o2))
+                if (o2 != o && v.sameLocation(r, r2) && !v.closed(r2)) b = 1;
+        for (int d : dests)
+            if (v.sameLocation(r, d) && !v.closed(d)) b += 1;
+        return std::min(b, 2);
+    });
 }
 
 std::optional<std::string> place(const View& v, const HouseholdTask& t) {
