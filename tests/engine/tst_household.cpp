@@ -134,6 +134,7 @@ class TestHousehold : public QObject {
     // environment, types balanced.
     void thousandSeedsSolvedByExpert() {
         std::array<int, kHouseholdTaskTypes> perType{};
+        std::set<std::pair<int, bool>> phrasings; // (type, second wording)
         int maxSteps = 0, won = 0;
         for (int seed = 0; seed < kSeeds; ++seed) {
             const HouseholdProblem p = generator().generate(uint64_t(seed));
@@ -150,6 +151,7 @@ class TestHousehold : public QObject {
             QVERIFY(p.taskText == "Your task is to: " + t->sentence(0) ||
                     p.taskText == "Your task is to: " + t->sentence(1));
             ++perType[size_t(t->type)];
+            phrasings.insert({int(t->type), p.taskText == "Your task is to: " + t->sentence(1)});
 
             AlfworldEnv env(game);
             QCOMPARE(env.maxSteps(), 50);
@@ -175,6 +177,7 @@ class TestHousehold : public QObject {
             qInfo("%s: %d", householdTaskName(HouseholdTaskType(i)).data(), perType[size_t(i)]);
             QVERIFY(std::abs(perType[size_t(i)] - expected) <= 0.1 * expected);
         }
+        QCOMPARE(int(phrasings.size()), 2 * kHouseholdTaskTypes); // both wordings of each type
         qInfo("expert: %d/%d won, longest episode %d steps", won, kSeeds, maxSteps);
     }
 
@@ -343,6 +346,20 @@ class TestHousehold : public QObject {
               (kSeeds + 2) / 3);
         QCOMPARE(int(scenes.size()), household::kSceneCount);
         QVERIFY(tasks.size() > 100);
+    }
+
+    // Seeds are 64-bit: large ones generate, load and are solved too.
+    void largeSeeds() {
+        for (uint64_t seed : {uint64_t(1) << 32, (uint64_t(1) << 63) + 5, ~uint64_t(0)}) {
+            AlfworldEnv env(generator().game(seed));
+            QCOMPARE(env.episodeId(), HouseholdGenerator::sourceName(seed));
+            AlfworldExpert::install(env);
+            QString failure;
+            QCOMPARE(playWithExpert(env, failure), 1.0);
+            QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        }
+        QCOMPARE(HouseholdGenerator::sourceName(~uint64_t(0)),
+                 std::string("household:18446744073709551615"));
     }
 
     // A goal of none of the six forms: the expert has no plan.
