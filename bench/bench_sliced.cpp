@@ -1,7 +1,8 @@
 // Google Benchmark of the MoBiSlice packed kernels against the engine's F16
 // GEMV in the same run: GEMV at TinyLlama-1.1B shapes (every level of a
 // nested and a residual 2,1,1,1 slicing, 1 and 2 threads) and whole-model
-// decode of a TinyLlama-1.1B-shaped model (F16 vs every level, 2 threads).
+// decode of a TinyLlama-1.1B-shaped model (F16 vs every level, 2 threads),
+// each sliced row with float and with int8 activations (SlicedKernelMode).
 // Speed does not depend on the weight values, so the sliced matrices hold
 // random planes and plausible random fp16 scales/mins (a valid sliced
 // representation) instead of running the slow clipping quantization.
@@ -138,12 +139,12 @@ void BM_F16Gemv(benchmark::State& st, int64_t rows, int64_t cols, int threads) {
 }
 
 void BM_SlicedGemv(benchmark::State& st, int64_t rows, int64_t cols, int threads, SliceMode mode,
-                   int level, KernelIsa isa) {
+                   int level, KernelIsa isa, SlicedKernelMode act) {
     Case& c = getCase(rows, cols);
     const SlicedMatrix& m = c.sliced.at(mode);
     std::vector<float> y(static_cast<size_t>(rows));
     for (auto _ : st) {
-        slicedMatmul(pool(threads), m, level, c.x.data(), 1, y.data(), isa);
+        slicedMatmul(pool(threads), m, level, c.x.data(), 1, y.data(), isa, act);
         benchmark::DoNotOptimize(y.data());
     }
     st.counters["GB/s"] = benchmark::Counter(static_cast<double>(m.levelBytes(level)),
@@ -215,10 +216,11 @@ void BM_DecodeF16(benchmark::State& st, int threads) {
     st.counters["bits"] = 16;
 }
 
-void BM_DecodeSliced(benchmark::State& st, int threads, int level) {
+void BM_DecodeSliced(benchmark::State& st, int threads, int level, SlicedKernelMode act) {
     const Model& m = models().sliced;
     Transformer t(m, threads, kDecodeContext);
     t.setLevel(level);
+    t.setSlicedKernelMode(act);
     runDecode(st, t);
     st.counters["GB/s"] = benchmark::Counter(static_cast<double>(m.sliced->levelBytes(level)),
                                              benchmark::Counter::kIsIterationInvariantRate);
@@ -303,18 +305,25 @@ int main(int argc, char** argv) {
                 ->Unit(benchmark::kMicrosecond)
                 ->UseRealTime();
             for (SliceMode mode : {SliceMode::Nested, SliceMode::Residual})
-                for (KernelIsa isa : availableKernelIsas()) {
-                    if (isa == KernelIsa::Scalar) continue;
-                    if (isa != bestKernelIsa() && mode != SliceMode::Nested) continue;
-                    for (int k = 1; k <= 4; ++k)
-                        benchmark::RegisterBenchmark(
-                            ("SlicedGemv/" + key + "/" + sliceModeName(mode) + "/" +
-                             kernelIsaName(isa) + "/" + bitsName(k))
-                                .c_str(),
-                            BM_SlicedGemv, rows, cols, threads, mode, k, isa)
-                            ->Unit(benchmark::kMicrosecond)
-                            ->UseRealTime();
-                }
+                for (KernelIsa isa : availableKernelIsas())
+                    for (SlicedKernelMode act :
+                         {SlicedKernelMode::Float, SlicedKernelMode::Int8Act}) {
+                        if (isa == KernelIsa::Scalar) continue;
+                        if (isa != bestKernelIsa() && mode != SliceMode::Nested) continue;
+                        // int8 on AVX2 is the scalar reference: not a kernel to time.
+                        if (act == SlicedKernelMode::Int8Act && isa != KernelIsa::Avx512) continue;
+                        const std::string kernel =
+                            std::string(kernelIsaName(isa)) +
+                            (act == SlicedKernelMode::Int8Act ? "-int8" : "");
+                        for (int k = 1; k <= 4; ++k)
+                            benchmark::RegisterBenchmark(
+                                ("SlicedGemv/" + key + "/" + sliceModeName(mode) + "/" + kernel +
+                                 "/" + bitsName(k))
+                                    .c_str(),
+                                BM_SlicedGemv, rows, cols, threads, mode, k, isa, act)
+                                ->Unit(benchmark::kMicrosecond)
+                                ->UseRealTime();
+                    }
         }
     const int threads = 2;
     const std::string key = "tinyllama-1.1b/t" + std::to_string(threads);
@@ -322,12 +331,15 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()
         ->MinTime(2.0);
-    for (int k = 1; k <= 4; ++k)
-        benchmark::RegisterBenchmark(("DecodeSliced/" + key + "/nested/" + bitsName(k)).c_str(),
-                                     BM_DecodeSliced, threads, k)
-            ->Unit(benchmark::kMillisecond)
-            ->UseRealTime()
-            ->MinTime(2.0);
+    for (SlicedKernelMode act : {SlicedKernelMode::Float, SlicedKernelMode::Int8Act})
+        for (int k = 1; k <= 4; ++k)
+            benchmark::RegisterBenchmark(
+                ("DecodeSliced/" + key + "/nested/" + slicedKernelModeName(act) + "/" + bitsName(k))
+                    .c_str(),
+                BM_DecodeSliced, threads, k, act)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime()
+                ->MinTime(2.0);
     RatioReporter rep;
     benchmark::RunSpecifiedBenchmarks(&rep);
     benchmark::Shutdown();

@@ -34,6 +34,7 @@ int runBench(const std::vector<std::string>& args) {
     p.option("repeats", "N", "repeats, best kept", "3");
     addModelOptions(p);
     addLevelOptions(p);
+    addActOption(p);
     addBudgetOptions(p);
     p.flag("json", "print JSON");
     if (!p.parse(args)) return 0;
@@ -46,6 +47,7 @@ int runBench(const std::vector<std::string>& args) {
     const Precision prec = precisionOption(p, m);
     o.level = prec.level;
     o.policy = prec.policy;
+    o.act = prec.act;
     if (o.promptTokens + o.genTokens + 1 > m.config.seqLen && m.config.seqLen > 0)
         throw UsageError("--prompt-tokens + --gen-tokens exceed the model's context of " +
                          std::to_string(m.config.seqLen));

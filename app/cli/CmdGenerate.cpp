@@ -22,6 +22,7 @@ int runGenerate(const std::vector<std::string>& args) {
     p.option("seed", "S", "random seed, 0 = from the clock", "0");
     addModelOptions(p);
     addLevelOptions(p);
+    addActOption(p);
     addBudgetOptions(p);
     p.flag("no-prefill", "feed the prompt token by token instead of one batch");
     p.flag("json", "print a JSON result (text, ids, timings) instead of streaming");

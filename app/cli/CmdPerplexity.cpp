@@ -23,6 +23,7 @@ int runPerplexity(const std::vector<std::string>& args) {
     p.option("chunks", "N", "score at most N chunks, 0 = all", "0");
     addModelOptions(p);
     addLevelOptions(p);
+    addActOption(p);
     addBudgetOptions(p);
     p.flag("json", "print a JSON result");
     if (!p.parse(args)) return 0;
@@ -64,6 +65,7 @@ int runPerplexity(const std::vector<std::string>& args) {
             j.set("level", t.level());
             j.set("bits", m.sliced->config.bitsForLevel(t.level()));
         }
+        if (m.sliced) j.set("act", mobi::slicedKernelModeName(t.slicedKernelMode()));
         prec.addJson(j);
         std::printf("%s\n", j.dump(2).c_str());
         return 0;

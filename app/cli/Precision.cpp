@@ -22,8 +22,20 @@ void addBudgetOptions(ArgParser& p) {
              "global");
 }
 
+void addActOption(ArgParser& p) {
+    p.option("act", "MODE",
+             "activations of a sliced model's kernels: float, or int8 (per-group int8, faster)");
+}
+
 Precision precisionOption(const ArgParser& p, const mobi::Model& m) {
     Precision pr;
+    if (p.has("act")) {
+        try {
+            pr.act = mobi::parseSlicedKernelMode(p.get("act"), "--act");
+        } catch (const mobi::EngineError& e) {
+            throw UsageError(e.what());
+        }
+    }
     if (!p.has("budget")) {
         pr.level = levelOption(p, m);
         return pr;
@@ -61,6 +73,7 @@ Precision precisionOption(const ArgParser& p, const mobi::Model& m) {
 }
 
 void Precision::apply(mobi::Transformer& t) const {
+    if (act) t.setSlicedKernelMode(*act);
     if (routed) {
         t.setLevelPolicy(policy);
         auto s = stats;

@@ -4,9 +4,11 @@
 
 #include "ArgParser.h"
 #include "model/Model.h"
+#include "quant/SlicedKernelMode.h"
 #include "route/RouterSet.h"
 
 #include <memory>
+#include <optional>
 
 namespace mobi {
 class Json;
@@ -24,6 +26,8 @@ struct Precision {
     mobi::BudgetAllocation allocation = mobi::BudgetAllocation::Global;
     std::shared_ptr<mobi::RouterPolicy> policy;
     std::shared_ptr<mobi::RoutingStats> stats;
+    // --act (addActOption): activations of the sliced kernels, unset = default.
+    std::optional<mobi::SlicedKernelMode> act;
 
     // Sets t's level, or its router policy and an observer feeding stats.
     void apply(mobi::Transformer& t) const;
@@ -33,6 +37,9 @@ struct Precision {
     std::string summary() const;
 };
 
+// Adds --act float|int8 (the sliced kernels' activations; precisionOption
+// reads it, apply() sets it).
+void addActOption(ArgParser& p);
 // Adds --budget B and --allocation A (with addLevelOptions' --level/--bits).
 void addBudgetOptions(ArgParser& p);
 // Reads --level/--bits/--budget/--allocation. UsageError for --budget with

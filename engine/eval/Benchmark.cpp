@@ -68,6 +68,7 @@ BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
     }
     Transformer t(model, r.threads, o.promptTokens + o.genTokens + 1);
     if (o.level > 0) t.setLevel(o.level);
+    if (o.act) t.setSlicedKernelMode(*o.act);
     std::unique_ptr<RoutingStats> routing;
     if (o.policy) {
         if (!model.sliced) throw EngineError(model.path, "a level policy needs a sliced model");

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "model/Model.h"
+#include "quant/SlicedKernelMode.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace mobi {
 
@@ -20,6 +22,8 @@ struct BenchOptions {
     int level = 0; // MoBiSlice level of a sliced model, 0 = top
     // Per-token levels (e.g. MoBiRoute at a budget) instead of `level`.
     std::shared_ptr<LevelPolicy> policy;
+    // Activations of the sliced kernels (unset: the Transformer's default).
+    std::optional<SlicedKernelMode> act;
 };
 
 struct BenchResult {

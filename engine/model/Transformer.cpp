@@ -56,7 +56,8 @@ void rmsNorm(float* out, const float* x, const float* w, int n, float eps) {
 
 struct Transformer::State {
     KernelIsa isa = KernelIsa::Scalar;
-    const SlicedModel* sliced = nullptr; // block linears from slices when set
+    SlicedKernelMode act = SlicedKernelMode::Float; // sliced linears' activations
+    const SlicedModel* sliced = nullptr;            // block linears from slices when set
     int level = 0;
     std::shared_ptr<LevelPolicy> policy; // per-token levels when set
     std::vector<int> tokLevels;          // [n] levels of the current block
@@ -108,6 +109,7 @@ Transformer::Transformer(const Model& model, int nThreads, int maxContext)
 
     State& s = *state_;
     s.isa = bestKernelIsa();
+    s.act = defaultSlicedKernelMode();
     const Tensor& emb = w.tokEmbeddings;
     if (emb.empty() || emb.rows() != c.vocabSize || emb.cols() != c.dim)
         throw EngineError(emb.name.empty() ? where : emb.name,
@@ -179,6 +181,14 @@ Transformer::Transformer(const Model& model, int nThreads, int maxContext)
 
 Transformer::~Transformer() = default;
 
+void Transformer::setSlicedKernelMode(SlicedKernelMode mode) {
+    state_->act = mode;
+}
+
+SlicedKernelMode Transformer::slicedKernelMode() const {
+    return state_->act;
+}
+
 void Transformer::setLevelPolicy(std::shared_ptr<LevelPolicy> policy) {
     if (policy && !state_->sliced)
         throw EngineError(model_.path.empty() ? "model" : model_.path,
@@ -240,7 +250,7 @@ void Transformer::runBlock(int l, int n, int pos) {
         if (uniform) { // one call, each job at its level
             for (int i = 0; i < nJobs; ++i)
                 sj[i] = SlicedJob{sm[i], lv[i][0], jobs[i].y, jobs[i].ldy};
-            slicedMatmulGroup(pool, sj, nJobs, X, ldx, n, s.isa);
+            slicedMatmulGroup(pool, sj, nJobs, X, ldx, n, s.isa, s.act);
             return;
         }
         // Jobs sharing one level vector (block routing) gather together;
@@ -270,7 +280,7 @@ void Transformer::runBlock(int l, int n, int pos) {
                     sj[i - j0] = SlicedJob{sm[i], k, &s.gatherY[size_t(off) * m], sm[i]->rows()};
                     off += sm[i]->rows();
                 }
-                slicedMatmulGroup(pool, sj, perGroup, s.gatherX.data(), ldx, m, s.isa);
+                slicedMatmulGroup(pool, sj, perGroup, s.gatherX.data(), ldx, m, s.isa, s.act);
                 for (int i = j0; i < j0 + perGroup; ++i)
                     for (int r = 0; r < m; ++r)
                         std::copy(sj[i - j0].y + size_t(r) * sm[i]->rows(),

@@ -5,6 +5,7 @@
 #include "core/ThreadPool.h"
 #include "model/LayerObserver.h"
 #include "model/Model.h"
+#include "quant/SlicedKernelMode.h"
 
 #include <memory>
 #include <string>
@@ -46,6 +47,12 @@ class Transformer {
     // Per-token levels chosen by `policy` in every block (null: the uniform
     // setLevel() level). Throws EngineError for a dense model.
     void setLevelPolicy(std::shared_ptr<LevelPolicy> policy);
+    // Activation arithmetic of the sliced block linears (default
+    // defaultSlicedKernelMode(): Float unless env MOBISCOPE_SLICED_ACT says
+    // int8; Int8Act: int8 activations per group, quant/SlicedKernelMode.h).
+    // No effect on a dense model.
+    void setSlicedKernelMode(SlicedKernelMode mode);
+    SlicedKernelMode slicedKernelMode() const;
 
     // Runs block `layer` alone on xIn (n x dim, the block's input hidden
     // states at positions pos..pos+n-1), writing that block's keys/values

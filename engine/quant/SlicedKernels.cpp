@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/Half.h"
+#include "quant/SlicedInt8.h"
 #include "quant/SlicedKernelPaths.h"
 
 #include <algorithm>
@@ -135,13 +136,55 @@ void runRows(KernelIsa isa, const Plan& p, const Input* in, int n, float* Y, int
 // while a tile of plane rows is reused across them.
 constexpr int kTokenBlock = 32;
 
+// kernelIsaAvailable runs CPUID, which traps to the hypervisor in a VM (about
+// 15 us, as much as a small GEMV): asked once per ISA.
+bool isaAvailable(KernelIsa isa) {
+    static const bool avail[3] = {kernelIsaAvailable(KernelIsa::Scalar),
+                                  kernelIsaAvailable(KernelIsa::Avx2),
+                                  kernelIsaAvailable(KernelIsa::Avx512)};
+    const int i = static_cast<int>(isa);
+    return i >= 0 && i < 3 && avail[i];
+}
+
+void gemmPlanInt8(KernelIsa isa, const Plan& p, const float* X, int64_t ldx, int n, float* Y,
+                  int64_t ldy, int64_t r0, int64_t r1) {
+    const Int8Plan ip = makeInt8Plan(p);
+    const bool simd = isa == KernelIsa::Avx512 && int8Avx512Supported(p);
+    const size_t stride = int8InputBytes(p);
+    thread_local std::vector<uint8_t> buf;
+    thread_local std::vector<Int8Input> inputs;
+    const int nb = std::min(n, kTokenBlock);
+    if (buf.size() < stride * static_cast<size_t>(nb) + 64)
+        buf.resize(stride * static_cast<size_t>(nb) + 64);
+    uint8_t* const base0 = buf.data() + (64 - reinterpret_cast<uintptr_t>(buf.data()) % 64) % 64;
+    if (inputs.size() < static_cast<size_t>(nb)) inputs.resize(static_cast<size_t>(nb));
+    for (int t0 = 0; t0 < n; t0 += kTokenBlock) {
+        const int m = std::min(kTokenBlock, n - t0);
+        for (int t = 0; t < m; ++t) {
+            uint8_t* b = base0 + stride * static_cast<size_t>(t);
+            if (simd)
+                prepareInt8InputAvx512(p, X + (t0 + t) * ldx, b, inputs[static_cast<size_t>(t)]);
+            else
+                prepareInt8Input(p, X + (t0 + t) * ldx, b, inputs[static_cast<size_t>(t)]);
+        }
+        if (simd)
+            rowsInt8Avx512(p, ip, inputs.data(), m, Y + t0 * ldy, ldy, r0, r1);
+        else
+            rowsInt8Scalar(p, ip, inputs.data(), m, Y + t0 * ldy, ldy, r0, r1);
+    }
+}
+
 void gemmPlan(KernelIsa isa, const Plan& p, const float* X, int64_t ldx, int n, float* Y,
-              int64_t ldy, int64_t r0, int64_t r1) {
+              int64_t ldy, int64_t r0, int64_t r1, SlicedKernelMode mode) {
     if (r1 <= r0 || n <= 0) return;
     if (r0 < 0 || r1 > p.rows) throw EngineError("sliced matmul", "row range out of bounds");
-    if (!kernelIsaAvailable(isa))
+    if (!isaAvailable(isa))
         throw UnsupportedError("sliced matmul",
                                std::string("this CPU has no ") + kernelIsaName(isa) + " support");
+    if (mode == SlicedKernelMode::Int8Act) {
+        gemmPlanInt8(isa, p, X, ldx, n, Y, ldy, r0, r1);
+        return;
+    }
     const bool lut = isa == KernelIsa::Avx512 && avx512UsesLut(p);
     const size_t base = static_cast<size_t>(p.wordsPerRow * 64 + p.groupsPerRow);
     // 16-float (64-byte) aligned tables after x and the group sums.
@@ -175,19 +218,19 @@ void gemmPlan(KernelIsa isa, const Plan& p, const float* X, int64_t ldx, int n, 
 } // namespace
 
 void slicedGemvRange(KernelIsa isa, const SlicedMatrix& w, int level, const float* x, float* y,
-                     int64_t r0, int64_t r1) {
+                     int64_t r0, int64_t r1, SlicedKernelMode mode) {
     const Plan p = makePlan(w, level);
-    gemmPlan(isa, p, x, 0, 1, y, 0, r0, r1);
+    gemmPlan(isa, p, x, 0, 1, y, 0, r0, r1, mode);
 }
 
 void slicedGemmRange(KernelIsa isa, const SlicedMatrix& w, int level, const float* X, int64_t ldx,
-                     int n, float* Y, int64_t ldy, int64_t r0, int64_t r1) {
+                     int n, float* Y, int64_t ldy, int64_t r0, int64_t r1, SlicedKernelMode mode) {
     const Plan p = makePlan(w, level);
-    gemmPlan(isa, p, X, ldx, n, Y, ldy, r0, r1);
+    gemmPlan(isa, p, X, ldx, n, Y, ldy, r0, r1, mode);
 }
 
 void slicedMatmulGroup(ThreadPool& pool, const SlicedJob* jobs, int nJobs, const float* X,
-                       int64_t ldx, int n, KernelIsa isa) {
+                       int64_t ldx, int n, KernelIsa isa, SlicedKernelMode mode) {
     if (nJobs <= 0 || n <= 0) return;
     constexpr int64_t kUnit = 16; // the AVX-512 lookup kernel's row tile
     std::vector<Plan> plans;
@@ -206,7 +249,7 @@ void slicedMatmulGroup(ThreadPool& pool, const SlicedJob* jobs, int nJobs, const
             if (a >= b) continue;
             const int64_t r0 = (a - firstUnit[j]) * kUnit;
             const int64_t r1 = std::min(plans[j].rows, (b - firstUnit[j]) * kUnit);
-            gemmPlan(isa, plans[j], X, ldx, n, jobs[j].y, jobs[j].ldy, r0, r1);
+            gemmPlan(isa, plans[j], X, ldx, n, jobs[j].y, jobs[j].ldy, r0, r1, mode);
         }
     };
     if (pool.size() <= 1 || units <= 1)
@@ -216,13 +259,13 @@ void slicedMatmulGroup(ThreadPool& pool, const SlicedJob* jobs, int nJobs, const
 }
 
 void slicedMatmul(ThreadPool& pool, const SlicedMatrix& w, int level, const float* X, int n,
-                  float* Y, KernelIsa isa) {
+                  float* Y, KernelIsa isa, SlicedKernelMode mode) {
     SlicedJob job;
     job.w = &w;
     job.level = level;
     job.y = Y;
     job.ldy = w.rows();
-    slicedMatmulGroup(pool, &job, 1, X, w.cols(), n, isa);
+    slicedMatmulGroup(pool, &job, 1, X, w.cols(), n, isa, mode);
 }
 
 } // namespace mobi

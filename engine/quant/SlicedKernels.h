@@ -4,6 +4,7 @@
 
 #include "core/ThreadPool.h"
 #include "kernels/Matmul.h"
+#include "quant/SlicedKernelMode.h"
 #include "quant/SlicedMatrix.h"
 
 #include <cstdint>
@@ -17,15 +18,21 @@ namespace mobi {
 // SIMD paths sum x under 16-bit (AVX-512 mask registers) or 8-bit (AVX2
 // mask table) chunks of each plane word. Results agree with a dense product
 // on dequantizeLevel(k) to float rounding (the summation order differs).
+//
+// mode == Int8Act (SlicedKernelMode.h, SlicedInt8.h): activations quantized
+// to int8 per weight group and integer dot products with the weight codes
+// (AVX-512: GFNI bit transposes + VNNI; Avx2 and Scalar run the scalar int8
+// reference, as does AVX-512 for group sizes that are not multiples of 32).
 
 // y[r] = W_k[r] . x for r in [r0, r1); x has w.cols() floats.
 void slicedGemvRange(KernelIsa isa, const SlicedMatrix& w, int level, const float* x, float* y,
-                     int64_t r0, int64_t r1);
+                     int64_t r0, int64_t r1, SlicedKernelMode mode = SlicedKernelMode::Float);
 
 // Y[t * ldy + r] = W_k[r] . X[t * ldx ...] for t < n, r in [r0, r1). Each
 // (row, token) result is bit-identical to slicedGemvRange on the same ISA.
 void slicedGemmRange(KernelIsa isa, const SlicedMatrix& w, int level, const float* X, int64_t ldx,
-                     int n, float* Y, int64_t ldy, int64_t r0, int64_t r1);
+                     int n, float* Y, int64_t ldy, int64_t r0, int64_t r1,
+                     SlicedKernelMode mode = SlicedKernelMode::Float);
 
 // One product of a group sharing the same input (e.g. q/k/v), rows landing
 // in Y[t * ldy + r].
@@ -40,10 +47,12 @@ struct SlicedJob {
 // threads in tiles of 16; n == 1 is a GEMV. Throws EngineError for a level
 // out of range or a job whose cols differ from the others.
 void slicedMatmulGroup(ThreadPool& pool, const SlicedJob* jobs, int nJobs, const float* X,
-                       int64_t ldx, int n, KernelIsa isa = bestKernelIsa());
+                       int64_t ldx, int n, KernelIsa isa = bestKernelIsa(),
+                       SlicedKernelMode mode = SlicedKernelMode::Float);
 
 // Y (n x rows, row stride w.rows()) = X (n x cols, row stride w.cols()) W_k^T.
 void slicedMatmul(ThreadPool& pool, const SlicedMatrix& w, int level, const float* X, int n,
-                  float* Y, KernelIsa isa = bestKernelIsa());
+                  float* Y, KernelIsa isa = bestKernelIsa(),
+                  SlicedKernelMode mode = SlicedKernelMode::Float);
 
 } // namespace mobi

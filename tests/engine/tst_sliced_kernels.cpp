@@ -7,6 +7,7 @@
 #include "core/Tensor.h"
 #include "core/ThreadPool.h"
 #include "kernels/Matmul.h"
+#include "quant/SlicedInt8.h"
 #include "quant/SlicedKernels.h"
 #include "quant/SlicedMatrix.h"
 
@@ -65,6 +66,28 @@ void denseRef(const std::vector<float>& dq, int64_t rows, int64_t cols, int grou
         y[static_cast<size_t>(r)] = s;
         tol[static_cast<size_t>(r)] = 2e-6 * mag + 1e-30;
     }
+}
+
+// The activations the int8 path sees, computed here from its definition
+// (SlicedKernelMode.h): per group d = max|x| / 127, q = round(x * 127 / max|x|),
+// x' = d q. stepOut gets d per column.
+std::vector<float> int8Activations(const std::vector<float>& x, int group,
+                                   std::vector<float>* stepOut = nullptr) {
+    std::vector<float> out(x.size()), step(x.size());
+    for (size_t c0 = 0; c0 < x.size(); c0 += static_cast<size_t>(group)) {
+        const size_t c1 = std::min(x.size(), c0 + static_cast<size_t>(group));
+        float amax = 0.0f;
+        for (size_t j = c0; j < c1; ++j)
+            amax = std::max(amax, std::fabs(x[j]));
+        const float d = amax / 127.0f;
+        for (size_t j = c0; j < c1; ++j) {
+            const float q = amax > 0.0f ? std::nearbyint(x[j] * (127.0f / amax)) : 0.0f;
+            out[j] = d * q;
+            step[j] = d;
+        }
+    }
+    if (stepOut) *stepOut = step;
+    return out;
 }
 
 const std::vector<Shape> kShapes = {{7, 172, 128},  {33, 200, 48}, {5, 64, 64},
@@ -133,6 +156,147 @@ class TestSlicedKernels : public QObject {
         QVERIFY(checked > 100);
     }
 
+    // Int8 activations: every path against a dense product of the dequantized
+    // weights and the dequantized int8 activations, SIMD against the scalar
+    // int8 reference, and against the float path within the bound the
+    // activation rounding allows (|dx_j| <= d_g / 2).
+    void int8MatchesDenseEveryLevel() {
+        std::mt19937 rng(4321);
+        int checked = 0;
+        double worstRel = 0.0, worstFloat = 0.0, sumRelFloat = 0.0;
+        int nRelFloat = 0;
+        for (const Shape& sh : kShapes) {
+            const std::vector<float> w = randomWeights(sh.rows, sh.cols, rng);
+            const std::vector<float> x = randomInput(sh.cols, rng);
+            std::vector<float> step;
+            const std::vector<float> xq = int8Activations(x, sh.group, &step);
+            for (const auto& bits : kSlices) {
+                for (SliceMode mode : {SliceMode::Nested, SliceMode::Residual}) {
+                    SliceConfig cfg;
+                    cfg.sliceBits = bits;
+                    cfg.groupSize = sh.group;
+                    cfg.mode = mode;
+                    const SlicedMatrix m = SlicedMatrix::quantize(w.data(), sh.rows, sh.cols, cfg);
+                    for (int k = 1; k <= m.levels(); ++k) {
+                        const std::vector<float> dq = m.dequantizeLevel(k);
+                        std::vector<double> ref, tol;
+                        denseRef(dq, sh.rows, sh.cols, sh.group, xq.data(), ref, tol);
+                        std::vector<float> yScalar(static_cast<size_t>(sh.rows)),
+                            yFloat(static_cast<size_t>(sh.rows));
+                        slicedGemvRange(KernelIsa::Scalar, m, k, x.data(), yScalar.data(), 0,
+                                        sh.rows, SlicedKernelMode::Int8Act);
+                        slicedGemvRange(KernelIsa::Scalar, m, k, x.data(), yFloat.data(), 0,
+                                        sh.rows);
+                        for (KernelIsa isa : availableKernelIsas()) {
+                            std::vector<float> y(static_cast<size_t>(sh.rows), -1e30f);
+                            slicedGemvRange(isa, m, k, x.data(), y.data(), 0, sh.rows,
+                                            SlicedKernelMode::Int8Act);
+                            for (int64_t r = 0; r < sh.rows; ++r) {
+                                const double d = std::fabs(y[r] - ref[r]);
+                                worstRel = std::max(worstRel, d / tol[r]);
+                                // Bound on |y(x') - y(x)|: sum_j |w_j| d_j / 2.
+                                double bound = tol[r];
+                                for (int64_t j = 0; j < sh.cols; ++j)
+                                    bound += 0.5 * std::fabs(double(dq[r * sh.cols + j])) * step[j];
+                                const double df = std::fabs(double(y[r]) - yFloat[r]);
+                                worstFloat = std::max(worstFloat, df / bound);
+                                if (isa == KernelIsa::Scalar && std::fabs(yFloat[r]) > 1e-3) {
+                                    sumRelFloat += df / std::fabs(yFloat[r]);
+                                    ++nRelFloat;
+                                }
+                                if (d > tol[r] || std::fabs(y[r] - yScalar[r]) > 2 * tol[r] ||
+                                    df > bound)
+                                    QFAIL(qPrintable(QString("int8 %1x%2 g%3 %4 %5 level %6 row "
+                                                             "%7: %8 (scalar %9, float %10) vs "
+                                                             "dense %11 tol %12 bound %13")
+                                                         .arg(sh.rows)
+                                                         .arg(sh.cols)
+                                                         .arg(sh.group)
+                                                         .arg(sliceModeName(mode))
+                                                         .arg(kernelIsaName(isa))
+                                                         .arg(k)
+                                                         .arg(r)
+                                                         .arg(y[r])
+                                                         .arg(yScalar[r])
+                                                         .arg(yFloat[r])
+                                                         .arg(ref[r])
+                                                         .arg(tol[r])
+                                                         .arg(bound)));
+                            }
+                            ++checked;
+                        }
+                    }
+                }
+            }
+        }
+        qInfo("int8: checked %d products; worst error %.3f of the rounding bound; against float "
+              "worst %.3f of the activation-rounding bound, mean relative difference %.4f",
+              checked, worstRel, worstFloat, nRelFloat ? sumRelFloat / nRelFloat : 0.0);
+        QVERIFY(checked > 100);
+    }
+
+    // Row ranges that start and end inside 16-row tiles write exactly their
+    // rows, with the values of the whole-matrix product.
+    void int8RowRanges() {
+        std::mt19937 rng(55);
+        const int64_t rows = 45, cols = 256;
+        const std::vector<float> w = randomWeights(rows, cols, rng);
+        const std::vector<float> x = randomInput(cols, rng);
+        const SlicedMatrix m = SlicedMatrix::quantize(w.data(), rows, cols, SliceConfig{});
+        for (KernelIsa isa : availableKernelIsas())
+            for (int k = 1; k <= m.levels(); ++k) {
+                std::vector<float> all(rows);
+                slicedGemvRange(isa, m, k, x.data(), all.data(), 0, rows,
+                                SlicedKernelMode::Int8Act);
+                for (auto [r0, r1] : {std::pair<int64_t, int64_t>{3, 5}, {5, 37}, {16, 45}}) {
+                    std::vector<float> y(rows, 12345.0f);
+                    slicedGemvRange(isa, m, k, x.data(), y.data(), r0, r1,
+                                    SlicedKernelMode::Int8Act);
+                    for (int64_t r = 0; r < rows; ++r)
+                        QCOMPARE(y[r], r >= r0 && r < r1 ? all[r] : 12345.0f);
+                }
+            }
+    }
+
+    // The AVX-512 activation quantizer writes the bytes of the scalar one
+    // (codes, patterns, steps), for tails, odd groups and an all-zero group.
+    void int8InputsIdentical() {
+        std::mt19937 rng(77);
+        for (const Shape& sh : kShapes) {
+            const std::vector<float> w = randomWeights(sh.rows, sh.cols, rng);
+            std::vector<float> x = randomInput(sh.cols, rng);
+            for (int64_t j = 0; j < std::min<int64_t>(sh.cols, sh.group); ++j)
+                x[static_cast<size_t>(j)] = sh.cols > sh.group ? 0.0f : x[j];
+            SliceConfig cfg;
+            cfg.groupSize = sh.group;
+            const SlicedMatrix m = SlicedMatrix::quantize(w.data(), sh.rows, sh.cols, cfg);
+            const sliced_detail::Plan p = sliced_detail::makePlan(m, 2);
+            const size_t n = sliced_detail::int8InputBytes(p);
+            std::vector<uint8_t> a(n, 0xAB), b(n, 0xCD);
+            sliced_detail::Int8Input ia, ib;
+            sliced_detail::prepareInt8Input(p, x.data(), a.data(), ia);
+            sliced_detail::prepareInt8InputAvx512(p, x.data(), b.data(), ib);
+            const size_t used = static_cast<size_t>(
+                reinterpret_cast<const uint8_t*>(ia.dsum + p.groupsPerRow) - a.data());
+            a.resize(used);
+            b.resize(used);
+            // padding between the parts is not written: compare the parts
+            const size_t cols = static_cast<size_t>(p.wordsPerRow * 64);
+            auto part = [&](const std::vector<uint8_t>& v, const void* at, const uint8_t* base,
+                            size_t len) {
+                const size_t o = static_cast<size_t>(static_cast<const uint8_t*>(at) - base);
+                return std::vector<uint8_t>(v.begin() + o, v.begin() + o + len);
+            };
+            QCOMPARE(part(a, ia.q, a.data(), cols), part(b, ib.q, b.data(), cols));
+            QCOMPARE(part(a, ia.pat2, a.data(), 2 * cols), part(b, ib.pat2, b.data(), 2 * cols));
+            QCOMPARE(part(a, ia.pat4, a.data(), cols), part(b, ib.pat4, b.data(), cols));
+            for (int64_t g = 0; g < p.groupsPerRow; ++g) {
+                QCOMPARE(ia.d[g], ib.d[g]);
+                QCOMPARE(ia.dsum[g], ib.dsum[g]);
+            }
+        }
+    }
+
     void gemmEqualsRepeatedGemv() {
         std::mt19937 rng(99);
         for (const Shape& sh : {Shape{13, 172, 128}, Shape{8, 300, 48}, Shape{33, 1000, 128}}) {
@@ -150,29 +314,33 @@ class TestSlicedKernels : public QObject {
                 cfg.mode = mode;
                 const SlicedMatrix m = SlicedMatrix::quantize(w.data(), sh.rows, sh.cols, cfg);
                 for (int k = 1; k <= m.levels(); ++k) {
-                    for (KernelIsa isa : availableKernelIsas()) {
-                        std::vector<float> Y(static_cast<size_t>(n * ldy), 0.0f);
-                        slicedGemmRange(isa, m, k, X.data(), ldx, n, Y.data(), ldy, 0, sh.rows);
-                        for (int t = 0; t < n; ++t) {
-                            std::vector<float> y(static_cast<size_t>(sh.rows));
-                            slicedGemvRange(isa, m, k, X.data() + t * ldx, y.data(), 0, sh.rows);
-                            for (int64_t r = 0; r < sh.rows; ++r)
-                                QCOMPARE(Y[static_cast<size_t>(t * ldy + r)], y[r]);
+                    for (KernelIsa isa : availableKernelIsas())
+                        for (SlicedKernelMode act :
+                             {SlicedKernelMode::Float, SlicedKernelMode::Int8Act}) {
+                            std::vector<float> Y(static_cast<size_t>(n * ldy), 0.0f);
+                            slicedGemmRange(isa, m, k, X.data(), ldx, n, Y.data(), ldy, 0, sh.rows,
+                                            act);
+                            for (int t = 0; t < n; ++t) {
+                                std::vector<float> y(static_cast<size_t>(sh.rows));
+                                slicedGemvRange(isa, m, k, X.data() + t * ldx, y.data(), 0, sh.rows,
+                                                act);
+                                for (int64_t r = 0; r < sh.rows; ++r)
+                                    QCOMPARE(Y[static_cast<size_t>(t * ldy + r)], y[r]);
+                            }
+                            // The threaded entry point splits rows differently but
+                            // every row is computed the same way.
+                            ThreadPool pool(3);
+                            std::vector<float> X2(static_cast<size_t>(n * sh.cols));
+                            for (int t = 0; t < n; ++t)
+                                std::memcpy(&X2[static_cast<size_t>(t * sh.cols)], &X[t * ldx],
+                                            sizeof(float) * sh.cols);
+                            std::vector<float> Y2(static_cast<size_t>(n * sh.rows));
+                            slicedMatmul(pool, m, k, X2.data(), n, Y2.data(), isa, act);
+                            for (int t = 0; t < n; ++t)
+                                for (int64_t r = 0; r < sh.rows; ++r)
+                                    QCOMPARE(Y2[static_cast<size_t>(t * sh.rows + r)],
+                                             Y[static_cast<size_t>(t * ldy + r)]);
                         }
-                        // The threaded entry point splits rows differently but
-                        // every row is computed the same way.
-                        ThreadPool pool(3);
-                        std::vector<float> X2(static_cast<size_t>(n * sh.cols));
-                        for (int t = 0; t < n; ++t)
-                            std::memcpy(&X2[static_cast<size_t>(t * sh.cols)], &X[t * ldx],
-                                        sizeof(float) * sh.cols);
-                        std::vector<float> Y2(static_cast<size_t>(n * sh.rows));
-                        slicedMatmul(pool, m, k, X2.data(), n, Y2.data(), isa);
-                        for (int t = 0; t < n; ++t)
-                            for (int64_t r = 0; r < sh.rows; ++r)
-                                QCOMPARE(Y2[static_cast<size_t>(t * sh.rows + r)],
-                                         Y[static_cast<size_t>(t * ldy + r)]);
-                    }
                 }
             }
         }
