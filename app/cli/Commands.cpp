@@ -13,6 +13,7 @@ int runGpu(const std::vector<std::string>&);
 int runSlice(const std::vector<std::string>&);
 int runSweep(const std::vector<std::string>&);
 int runOutliers(const std::vector<std::string>&);
+int runEnv(const std::vector<std::string>&);
 int runRoute(const std::vector<std::string>&);
 #ifdef MOBISCOPE_WITH_PROFILES
 int runProfile(const std::vector<std::string>&);
@@ -35,10 +36,12 @@ const std::vector<Command>& commands() {
         {"route", "MoBiRoute: calibrate routers, evaluate budgets (route calibrate|eval)",
          runRoute},
         {"outliers", "outlier-token migration across levels, MoBiSlice vs RTN", runOutliers},
+        {"env",
+         "agent environments: ALFWorld, household, WebShop (env play|walkthrough|run|replay)",
+         runEnv},
 #ifdef MOBISCOPE_WITH_PROFILES // built without SQLite on machines lacking its headers
         {"profile", "generate with tracing on and record a SQLite profile", runProfile},
-        {"report", "HTML report (SVG charts), CSV tables and JSON summary of a profile",
-         runReport},
+        {"report", "HTML report (SVG charts), CSV tables and JSON summary of a profile", runReport},
 #endif
     };
     return all;
