@@ -326,7 +326,12 @@ struct AlfworldText::Impl {
             }
         std::vector<std::vector<int>> results;
         std::vector<char> done(q.size(), 0);
-        searchQuery(q, litSlots, types, slots, done, state, fresh, results);
+        // TextWorld assigns distinct placeholders distinct objects, none of
+        // them an object the context already binds.
+        std::vector<int> used;
+        for (const auto& [name, object] : vars)
+            used.push_back(object);
+        searchQuery(q, litSlots, types, slots, done, state, fresh, used, results);
         auto byRank = [&](const std::vector<int>& a, const std::vector<int>& b) {
             for (size_t k = 0; k < a.size(); ++k) {
                 const int ra = names_->rank(a[k]), rb = names_->rank(b[k]);
@@ -344,7 +349,7 @@ struct AlfworldText::Impl {
     void searchQuery(const Query& q, const std::vector<std::vector<int>>& litSlots,
                      const std::vector<int>& types, std::vector<int>& slots,
                      std::vector<char>& done, const PddlState& state, const std::vector<int>& fresh,
-                     std::vector<std::vector<int>>& results) const {
+                     std::vector<int>& used, std::vector<std::vector<int>>& results) const {
         // Pick the pending literal with the most bound arguments.
         int best = -1, bestBound = -1;
         for (size_t i = 0; i < q.size(); ++i) {
@@ -373,7 +378,7 @@ struct AlfworldText::Impl {
                 a[k] = slots[ls[k]];
             const bool ok =
                 lit.negated ? state.deleted(lit.predicate, a) : state.holds(lit.predicate, a);
-            if (ok) searchQuery(q, litSlots, types, slots, done, state, fresh, results);
+            if (ok) searchQuery(q, litSlots, types, slots, done, state, fresh, used, results);
         } else {
             const std::vector<PddlArgs>& facts =
                 lit.negated ? state.deletedFacts(lit.predicate) : state.facts(lit.predicate);
@@ -385,16 +390,20 @@ struct AlfworldText::Impl {
                     const int sl = ls[k];
                     if (slots[sl] >= 0) {
                         ok = slots[sl] == f[k];
-                    } else if (!task->isA(f[k], types[sl])) {
+                    } else if (!task->isA(f[k], types[sl]) ||
+                               std::find(used.begin(), used.end(), f[k]) != used.end()) {
                         ok = false;
                     } else {
                         slots[sl] = f[k];
                         newly[nNew++] = sl;
+                        used.push_back(f[k]);
                     }
                 }
-                if (ok) searchQuery(q, litSlots, types, slots, done, state, fresh, results);
-                for (int k = 0; k < nNew; ++k)
+                if (ok) searchQuery(q, litSlots, types, slots, done, state, fresh, used, results);
+                for (int k = 0; k < nNew; ++k) {
                     slots[newly[k]] = -1;
+                    used.pop_back();
+                }
             }
         }
         done[best] = 0;

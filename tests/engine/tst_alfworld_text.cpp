@@ -222,6 +222,38 @@ class TestAlfworldText : public QObject {
                      qPrintable(QStringLiteral("no transcript line of kind ") + k.id));
     }
 
+    // react_puttwo_2: "go to cabinet 2" at cabinet 1 (same place) -> "Nothing
+    // happens."; "look" -> "You are facing the cabinet 2, and cabinet 1. ...".
+    void receptaclesSharingALocation() {
+        REQUIRE_DATA("alfworld/valid_seen");
+        int games = 0;
+        for (const QString& file : gameFiles()) {
+            AlfworldEnv env(
+                std::make_shared<const AlfworldGame>(AlfworldGame::load(file.toStdString())));
+            std::map<int, std::vector<int>> byLocation;
+            for (const PddlArgs& f : env.facts("receptacleAtLocation"))
+                byLocation[f[1]].push_back(f[0]);
+            for (const auto& [loc, recs] : byLocation) {
+                if (recs.size() < 2) continue;
+                AlfworldEnv e = env;
+                const std::string a = env.objectName(recs[0]), b = env.objectName(recs[1]);
+                QVERIFY(e.step("go to " + a).observation.rfind("You arrive at " + a + ". ", 0) ==
+                        0);
+                const auto adm = e.admissibleCommands();
+                QVERIFY(std::find(adm.begin(), adm.end(), "go to " + b) == adm.end());
+                QCOMPARE(e.step("go to " + b).observation, std::string("Nothing happens."));
+                QCOMPARE(e.agentLocation(), loc);
+                const QString look = q(e.step("look").observation);
+                QCOMPARE(classify(look), QStringLiteral("look"));
+                QVERIFY(look.contains(q(a)) && look.contains(q(b)));
+                ++games;
+                break;
+            }
+        }
+        qInfo("%d games have receptacles sharing a location", games);
+        QVERIFY(games > 10);
+    }
+
     void enginePrintsTheSameForms() {
         REQUIRE_DATA("alfworld/valid_seen");
         const auto files = gameFiles();
