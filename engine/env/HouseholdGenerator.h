@@ -40,6 +40,8 @@ class HouseholdGenerator {
     // order; throws FormatError when there is none.
     static std::string defaultTemplatePath(const std::string& dataDir);
 
+    // Thread-safe (const, no shared mutable state): episodes for several
+    // workers can come from one generator.
     HouseholdProblem generate(uint64_t seed) const;
     // generate(seed) loaded as a game; its source() is "household:<seed>".
     AlfworldGame game(uint64_t seed) const;
