@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -81,6 +82,34 @@ class TestCliEnv : public QObject {
         QVERIFY(j.value("all_admissible").toBool());
         QCOMPARE(j.value("reward").toDouble(), 1.0);
         QVERIFY(j.value("steps").toArray().size() >= 1);
+    }
+
+    // Interactive play: commands on stdin (the game's walkthrough, read from
+    // its file); ':expert' and ':admissible' help, other text does nothing.
+    void playInTheTerminal() {
+        REQUIRE_DATA("alfworld/valid_seen");
+        QFile g(firstGame());
+        QVERIFY(g.open(QIODevice::ReadOnly));
+        const QJsonArray walk =
+            QJsonDocument::fromJson(g.readAll()).object()["walkthrough"].toArray();
+        QVERIFY(!walk.isEmpty());
+        QByteArray script = ":expert\n:admissible\nfly to the moon\n";
+        for (const QJsonValue& c : walk)
+            script += c.toString().toUtf8() + "\n";
+        QProcess p;
+        p.start(testdata::cli(),
+                QStringList{"env", "play", "--env", "alfworld", "--episode", "0"} + dataArgs());
+        QVERIFY(p.waitForStarted(10000));
+        p.write(script);
+        p.closeWriteChannel();
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray out = p.readAllStandardOutput();
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(out.contains("  " + walk[0].toString().toUtf8() + "\n"), out.constData());
+        QVERIFY2(out.contains("Nothing happens."), out.constData());
+        // "fly to the moon" counts as a step, as in ALFWorld.
+        QVERIFY2(out.contains("[won after " + QByteArray::number(walk.size() + 1) + " steps"),
+                 out.constData());
     }
 
     void expertRunsRecordAndReplay() {
