@@ -208,10 +208,14 @@ struct AlfworldText::Impl {
     }
 
     // TextWorld's CSG syntax; like its parser, stops at the first character
-    // that starts no symbol (the rest is ignored).
+    // that starts no symbol (the rest is ignored). Its end-of-line comment
+    // rule (`^(//.*|\s*)\n?`) eats whitespace at the very start of a
+    // template: the help text's leading newline is not printed.
     Symbols parseSymbols(std::string_view s) const {
         Symbols out;
         size_t i = 0;
+        while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+            ++i;
         auto nonterminalAt = [&](size_t& j, Symbol& sym) {
             if (j >= s.size() || s[j] != '#') return false;
             const size_t end = s.find('#', j + 1);

@@ -228,6 +228,15 @@ class TestAlfworldWalkthrough : public QObject {
         QCOMPARE(env.expertCommand().value_or(""), env.admissibleCommands().front());
     }
 
+    // TextWorld's template parser drops the help text's leading newline.
+    void helpText() {
+        REQUIRE_DATA("alfworld/valid_seen");
+        AlfworldEnv env(load(firstGame()));
+        const std::string help = env.step("help").observation;
+        QVERIFY(help.rfind("Available commands:\n  look:", 0) == 0);
+        QVERIFY(help.find("  move (object) to (receptacle):") != std::string::npos);
+    }
+
     void stepLimitEndsTheEpisode() {
         REQUIRE_DATA("alfworld/valid_seen");
         AlfworldEnv env(load(firstGame()), 4);
