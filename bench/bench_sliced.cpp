@@ -8,6 +8,9 @@
 // representation) instead of running the slow clipping quantization.
 // Counters: GB/s of weight (plane + scale) traffic, bits per weight, and
 // xF16 = F16 time / this time for the same shape and thread count.
+// --paired_tokens=N then adds a paired decode (pairedDecode): every
+// configuration decodes one token per round, rotated, so that the load of a
+// shared machine hits all alike (--benchmark_filter=NONE runs it alone).
 #include "core/Half.h"
 #include "core/Tensor.h"
 #include "core/ThreadPool.h"
@@ -21,7 +24,10 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <random>
@@ -264,6 +270,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
         ConsoleReporter::Finalize();
         std::printf("\nSummary (xF16 = F16 time / time, same shape and threads)\n");
         std::printf("%-58s %10s %6s %8s %7s\n", "benchmark", "time", "bits", "GB/s", "xF16");
+        // Sorted by name: the kinds, shapes and levels in order whatever the
+        // (interleaved) run order was.
+        std::sort(order_.begin(), order_.end());
         for (const std::string& name : order_) {
             const Row& row = rows_.at(name);
             double f16 = 0.0;
@@ -291,10 +300,83 @@ std::string bitsName(int level) {
     return "level" + std::to_string(level) + "(" + std::to_string(level + 1) + "bit)";
 }
 
+// Paired decode (--paired_tokens=N): one Transformer per configuration (F16,
+// every level with float and with int8 activations), and N rounds in which
+// each decodes one token, in an order rotated every round, timed one by one.
+// Load drift on a shared machine then hits all configurations alike; xF16 is
+// the median over rounds of (F16 time / this time) within the round.
+void pairedDecode(int rounds, int threads) {
+    struct Config {
+        std::string name;
+        std::unique_ptr<Transformer> t;
+        std::vector<double> ms;
+        double bits = 16;
+        uint64_t bytes = 0;
+    };
+    std::vector<Config> cs;
+    {
+        Config c;
+        c.name = "F16";
+        c.t = std::make_unique<Transformer>(models().f16, threads, kDecodeContext);
+        for (const LayerWeights& L : models().f16.weights.layers)
+            for (const Tensor* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.wGate, &L.wUp, &L.wDown})
+                c.bytes += w->nbytes;
+        cs.push_back(std::move(c));
+    }
+    const Model& sm = models().sliced;
+    for (SlicedKernelMode act : {SlicedKernelMode::Float, SlicedKernelMode::Int8Act})
+        for (int k = 1; k <= sm.sliced->levels(); ++k) {
+            Config c;
+            c.name = std::string(slicedKernelModeName(act)) + " " + bitsName(k);
+            c.t = std::make_unique<Transformer>(sm, threads, kDecodeContext);
+            c.t->setLevel(k);
+            c.t->setSlicedKernelMode(act);
+            c.bits = sm.sliced->effectiveBits(k);
+            c.bytes = sm.sliced->levelBytes(k);
+            cs.push_back(std::move(c));
+        }
+    const size_t n = cs.size();
+    int tok = 1;
+    for (int r = -2; r < rounds; ++r) { // two warm-up rounds
+        const int pos = (r + 2) % kDecodeContext;
+        for (size_t i = 0; i < n; ++i) {
+            Config& c = cs[(i + static_cast<size_t>(r + 2)) % n];
+            const auto t0 = std::chrono::steady_clock::now();
+            const std::vector<float>& logits = c.t->forward(&tok, 1, pos);
+            benchmark::DoNotOptimize(logits.data());
+            const double ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                    .count();
+            if (r >= 0) c.ms.push_back(ms);
+        }
+        tok = (tok * 7 + 3) % 32000;
+    }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v.empty() ? 0.0 : v[v.size() / 2];
+    };
+    std::printf("\nPaired decode, tinyllama-1.1b, %d threads, %d rounds (medians)\n", threads,
+                rounds);
+    std::printf("%-26s %9s %8s %6s %9s %7s\n", "config", "ms/token", "tok/s", "bits", "GB/s",
+                "xF16");
+    for (Config& c : cs) {
+        std::vector<double> ratio;
+        for (size_t r = 0; r < c.ms.size(); ++r)
+            ratio.push_back(cs[0].ms[r] / c.ms[r]);
+        const double ms = median(c.ms);
+        std::printf("%-26s %9.2f %8.2f %6.2f %9.2f %7.2f\n", c.name.c_str(), ms, 1e3 / ms, c.bits,
+                    static_cast<double>(c.bytes) / ms / 1e6, median(ratio));
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
+    int pairedRounds = 0;
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--paired_tokens=", 16) == 0)
+            pairedRounds = std::atoi(argv[i] + 16);
     const std::pair<int64_t, int64_t> shapes[] = {{2048, 2048}, {5632, 2048}};
     for (int threads : {1, 2})
         for (auto [rows, cols] : shapes) {
@@ -342,6 +424,7 @@ int main(int argc, char** argv) {
                 ->MinTime(2.0);
     RatioReporter rep;
     benchmark::RunSpecifiedBenchmarks(&rep);
+    if (pairedRounds > 0) pairedDecode(pairedRounds, threads);
     benchmark::Shutdown();
     return 0;
 }
