@@ -127,6 +127,7 @@ std::unique_ptr<Environment> EnvFactory::create(const Json& spec) {
         auto env =
             std::make_unique<AlfworldEnv>(game, maxStepsOf(spec, AlfworldEnv::kDefaultMaxSteps));
         AlfworldExpert::install(*env);
+        env->setKind("household");
         return env;
     }
     if (kind == "webshop") {

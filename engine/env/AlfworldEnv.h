@@ -48,7 +48,8 @@ class AlfworldEnv : public Environment {
     explicit AlfworldEnv(const AlfworldGame& game, int maxSteps = kDefaultMaxSteps);
 
     // Environment.
-    std::string kind() const override { return "alfworld"; }
+    // "alfworld", or "household" for a generated game (setKind).
+    std::string kind() const override { return kind_; }
     std::string episodeId() const override; // the game's source path
     std::string taskText() const override;  // "Your task is to: ..."
     std::string reset() override;
@@ -61,6 +62,7 @@ class AlfworldEnv : public Environment {
     int maxSteps() const override { return maxSteps_; }
 
     void setMaxSteps(int n) { maxSteps_ = n; }
+    void setKind(std::string kind) { kind_ = std::move(kind); }
     void setExpert(ExpertHook hook) { expert_ = std::move(hook); }
 
     // --- Read-only view -----------------------------------------------------
@@ -121,6 +123,7 @@ class AlfworldEnv : public Environment {
     std::string intro_;
     ExpertHook expert_;
     int agent_ = -1;
+    std::string kind_ = "alfworld";
     int maxSteps_ = kDefaultMaxSteps;
     int steps_ = 0;
     bool won_ = false;
