@@ -392,8 +392,6 @@ int main(int argc, char** argv) {
                          {SlicedKernelMode::Float, SlicedKernelMode::Int8Act}) {
                         if (isa == KernelIsa::Scalar) continue;
                         if (isa != bestKernelIsa() && mode != SliceMode::Nested) continue;
-                        // int8 on AVX2 is the scalar reference: not a kernel to time.
-                        if (act == SlicedKernelMode::Int8Act && isa != KernelIsa::Avx512) continue;
                         const std::string kernel =
                             std::string(kernelIsaName(isa)) +
                             (act == SlicedKernelMode::Int8Act ? "-int8" : "");

@@ -66,10 +66,16 @@ void prepareInt8InputAvx512(const Plan& p, const float* x, uint8_t* out, Int8Inp
 // words, CPU with AVX-512 BW/VNNI and GFNI); otherwise it runs the scalar one.
 bool int8Avx512Supported(const Plan& p);
 
+// Whether rowsInt8Avx2 runs its SIMD kernel (same group condition, CPU with
+// AVX2, FMA, GFNI and AVX-VNNI); otherwise it runs the scalar one.
+bool int8Avx2Supported(const Plan& p);
+
 // Y[t * ldy + r] for t < n tokens and rows [r0, r1).
 void rowsInt8Scalar(const Plan& p, const Int8Plan& ip, const Int8Input* in, int n, float* Y,
                     int64_t ldy, int64_t r0, int64_t r1);
 void rowsInt8Avx512(const Plan& p, const Int8Plan& ip, const Int8Input* in, int n, float* Y,
                     int64_t ldy, int64_t r0, int64_t r1);
+void rowsInt8Avx2(const Plan& p, const Int8Plan& ip, const Int8Input* in, int n, float* Y,
+                  int64_t ldy, int64_t r0, int64_t r1);
 
 } // namespace mobi::sliced_detail

@@ -169,6 +169,8 @@ void gemmPlanInt8(KernelIsa isa, const Plan& p, const float* X, int64_t ldx, int
         }
         if (simd)
             rowsInt8Avx512(p, ip, inputs.data(), m, Y + t0 * ldy, ldy, r0, r1);
+        else if (isa == KernelIsa::Avx2)
+            rowsInt8Avx2(p, ip, inputs.data(), m, Y + t0 * ldy, ldy, r0, r1);
         else
             rowsInt8Scalar(p, ip, inputs.data(), m, Y + t0 * ldy, ldy, r0, r1);
     }

@@ -21,8 +21,9 @@ namespace mobi {
 //
 // mode == Int8Act (SlicedKernelMode.h, SlicedInt8.h): activations quantized
 // to int8 per weight group and integer dot products with the weight codes
-// (AVX-512: GFNI bit transposes + VNNI; Avx2 and Scalar run the scalar int8
-// reference, as does AVX-512 for group sizes that are not multiples of 32).
+// (AVX-512: GFNI bit transposes + VNNI; Avx2: the same on 256-bit vectors
+// when the CPU has GFNI and AVX-VNNI; otherwise, and for group sizes that are
+// not multiples of 32, the scalar int8 reference).
 
 // y[r] = W_k[r] . x for r in [r0, r1); x has w.cols() floats.
 void slicedGemvRange(KernelIsa isa, const SlicedMatrix& w, int level, const float* x, float* y,
