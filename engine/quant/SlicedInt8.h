@@ -6,7 +6,8 @@
 // computed as `width` planes (2, 4 or 8; the missing low planes are zero), so
 // its integer code per weight is u_j = sum_q bit_q(j) 2^(width-1-q) (plane
 // first+q, MSB first), 0 <= u_j < 256, and the chunk's weight contribution is
-// scale_s * mul * u_j with mul = planeMul[first + width - 1] (a power of two).
+// scale_s * mul * u_j with mul = planeMul[first + count - 1] / 2^(width -
+// count) (a power of two).
 // The activations of group g are d_g * q_j (SlicedKernelMode.h). Then
 //   y_r = sum_g [ off_{r,g} * (d_g * isum_g)
 //                 + sum_c (scale_{c,r,g} * mul_c) * d_g * idot_{c,r,g} ]
