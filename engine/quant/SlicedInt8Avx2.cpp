@@ -9,6 +9,7 @@
 #include "quant/SlicedInt8.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -208,9 +209,19 @@ MOBI_V8_TARGET void halfCoefficients(const Plan& p, int64_t r0, float* scT, floa
 
 } // namespace
 
+// Older compilers' __builtin_cpu_supports (clang 14) know neither "gfni" nor
+// "avxvnni": read CPUID leaf 7 (GFNI: subleaf 0 ECX bit 8; AVX-VNNI:
+// subleaf 1 EAX bit 4).
+static bool hasGfniAndAvxVnni() {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(c & (1u << 8))) return false;
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
+    return (a & (1u << 4)) != 0;
+}
+
 bool int8Avx2Supported(const Plan& p) {
-    static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                            __builtin_cpu_supports("gfni") && __builtin_cpu_supports("avxvnni");
+    static const bool cpu =
+        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && hasGfniAndAvxVnni();
     return cpu && p.groupSize % 32 == 0;
 }
 
