@@ -5,6 +5,7 @@
 #include "kernels/MatmulPaths.h"
 
 #include <algorithm>
+#include <atomic>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -235,9 +236,32 @@ void matmulGroup(ThreadPool& pool, const MatmulJob* jobs, int nJobs, const float
         work(0, units);
         return;
     }
-    pool.run([&](int t, int) {
-        if (t >= nt) return;
-        work(units * t / nt, units * (t + 1) / nt);
+    if (n == 1) { // GEMV: streaming-bound, an even static split
+        pool.run([&](int t, int) {
+            if (t >= nt) return;
+            work(units * t / nt, units * (t + 1) / nt);
+        });
+        return;
+    }
+    // GEMM (prefill): compute-bound, and on a shared machine one thread may
+    // start late or be preempted, so threads claim runs of units from a
+    // shared counter, long at first and shorter towards the end (guided).
+    // Runs are whole 16-row panels. Which thread computes a row does not
+    // change its value.
+    constexpr int64_t kClaimUnits = 4;
+    std::atomic<int64_t> next{0};
+    pool.run([&](int, int nth) {
+        for (;;) {
+            int64_t u0 = next.load(std::memory_order_relaxed), u1 = 0;
+            do {
+                const int64_t left = units - u0;
+                if (left <= 0) return;
+                int64_t take = std::max<int64_t>(kClaimUnits, left / (2 * int64_t(nth)));
+                take = (take + kClaimUnits - 1) / kClaimUnits * kClaimUnits;
+                u1 = std::min(units, u0 + take);
+            } while (!next.compare_exchange_weak(u0, u1, std::memory_order_relaxed));
+            work(u0, u1);
+        }
     });
 }
 
