@@ -13,6 +13,7 @@
 #include "env/AlfworldEnv.h"
 #include "env/Environment.h"
 #include "model/Transformer.h"
+#include "quant/SlicedKernelMode.h"
 #include "util/Json.h"
 
 #ifdef MOBISCOPE_WITH_PROFILES
@@ -203,6 +204,7 @@ int runRun(const std::vector<std::string>& args) {
     addModelOptions(p);
     addLevelOptions(p);
     addBudgetOptions(p);
+    addActOption(p);
     p.option("llm-mode", "MODE",
              "llm: score (rank admissible commands by mean log-prob) or generate (free text "
              "mapped to the nearest admissible command)",
@@ -280,6 +282,8 @@ int runRun(const std::vector<std::string>& args) {
         policyInfo.set("temperature", lo.temperature);
         policyInfo.set("context", transformer->maxContext());
         policyInfo.set("level", transformer->levels() ? transformer->level() : 0);
+        if (transformer->levels())
+            policyInfo.set("act", mobi::slicedKernelModeName(transformer->slicedKernelMode()));
         prec.addJson(policyInfo);
     }
 
