@@ -59,7 +59,12 @@ const std::vector<float>& ActionScorer::extend(const std::vector<int>& ids, size
 }
 
 ContinuationScore ActionScorer::score(const std::string& prompt, const std::string& continuation) {
-    const std::vector<int> ctx = encode(prompt);
+    // Every admissible command is scored after the same prompt: encode it once.
+    if (prompt != promptText_) {
+        promptIds_ = encode(prompt);
+        promptText_ = prompt;
+    }
+    const std::vector<int>& ctx = promptIds_;
     const std::vector<int> all = encode(prompt + continuation);
     size_t l = 0;
     while (l < ctx.size() && l < all.size() && ctx[l] == all[l])

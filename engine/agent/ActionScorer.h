@@ -45,6 +45,8 @@ class ActionScorer {
     const Tokenizer& tok_;
     std::vector<int> cached_; // ids whose keys/values are in the cache
     std::vector<float> last_;
+    std::string promptText_; // the last prompt score() saw, and its ids
+    std::vector<int> promptIds_;
     int tokensRun_ = 0;
 };
 
