@@ -15,6 +15,7 @@
 #include "core/Tensor.h"
 #include "core/ThreadPool.h"
 #include "kernels/Matmul.h"
+#include "kernels/Q8Int8Gemv.h"
 #include "model/RandomModel.h"
 #include "model/Transformer.h"
 #include "quant/SlicedKernels.h"
@@ -163,6 +164,7 @@ void BM_SlicedGemv(benchmark::State& st, int64_t rows, int64_t cols, int threads
 // nested 2,1,1,1 slices of every block linear.
 struct Models {
     Model f16, sliced;
+    Model slicedQ8; // sliced, classifier (and tied embeddings) in Q8_0; built on first use
 };
 
 Models& models() {
@@ -191,6 +193,50 @@ Models& models() {
     }
     m->sliced.sliced = sm;
     return *m;
+}
+
+// The sliced model with its classifier quantized to Q8_0 in memory (the F16
+// baseline stays all F16).
+const Model& slicedQ8Model() {
+    Models& m = models();
+    if (m.slicedQ8.sliced) return m.slicedQ8;
+    m.slicedQ8 = m.sliced;
+    ModelWeights& w = m.slicedQ8.weights;
+    if (w.output.empty())
+        w.tokEmbeddings = quantizeTensorQ8_0(w.tokEmbeddings);
+    else
+        w.output = quantizeTensorQ8_0(w.output);
+    return m.slicedQ8;
+}
+
+// The classifier alone (32000 x 2048 of the random TinyLlama): kind 0 the
+// F16 matrix (engine GEMV), 1 its Q8_0 copy with float activations (engine
+// GEMV), 2 the Q8_0 copy with int8 activations (Q8Int8Gemv, quantizing x
+// every call as the decode does).
+void BM_ClassifierGemv(benchmark::State& st, int kind, int threads) {
+    const Tensor& w =
+        kind == 0 ? models().f16.weights.classifier() : slicedQ8Model().weights.classifier();
+    const WeightView v = weightView(w);
+    std::vector<float> x(static_cast<size_t>(v.cols)), y(static_cast<size_t>(v.rows));
+    std::mt19937_64 rng(5);
+    std::normal_distribution<float> N(0.0f, 1.0f);
+    for (auto& e : x)
+        e = N(rng);
+    const KernelIsa isa = bestKernelIsa();
+    Q8Int8Input in;
+    for (auto _ : st) {
+        if (kind == 2) {
+            quantizeQ8Int8Input(x.data(), v.cols, in);
+            q8Int8Matmul(pool(threads), v, &in, 1, y.data(), v.rows, isa);
+        } else {
+            matmul(pool(threads), v, x.data(), 1, y.data(), isa);
+        }
+        benchmark::DoNotOptimize(y.data());
+    }
+    st.counters["GB/s"] = benchmark::Counter(static_cast<double>(w.nbytes),
+                                             benchmark::Counter::kIsIterationInvariantRate);
+    st.counters["bits"] = kind == 0 ? 16.0 : 8.5;
+    st.SetLabel(kernelIsaName(isa));
 }
 
 constexpr int kDecodeContext = 128;
@@ -301,7 +347,8 @@ std::string bitsName(int level) {
 }
 
 // Paired decode (--paired_tokens=N): one Transformer per configuration (F16,
-// every level with float and with int8 activations), and N rounds in which
+// every level with float and with int8 activations, and with int8 activations
+// plus a Q8_0 classifier), and N rounds in which
 // each decodes one token, in an order rotated every round, timed one by one.
 // Load drift on a shared machine then hits all configurations alike; xF16 is
 // the median over rounds of (F16 time / this time) within the round.
@@ -335,6 +382,18 @@ void pairedDecode(int rounds, int threads) {
             c.bytes = sm.sliced->levelBytes(k);
             cs.push_back(std::move(c));
         }
+    // Int8 activations with the Q8_0 classifier (Q8Int8Gemv) as well.
+    const Model& q8 = slicedQ8Model();
+    for (int k = 1; k <= q8.sliced->levels(); ++k) {
+        Config c;
+        c.name = "int8+Q8cls " + bitsName(k);
+        c.t = std::make_unique<Transformer>(q8, threads, kDecodeContext);
+        c.t->setLevel(k);
+        c.t->setSlicedKernelMode(SlicedKernelMode::Int8Act);
+        c.bits = q8.sliced->effectiveBits(k);
+        c.bytes = q8.sliced->levelBytes(k);
+        cs.push_back(std::move(c));
+    }
     const size_t n = cs.size();
     int tok = 1;
     for (int r = -2; r < rounds; ++r) { // two warm-up rounds
@@ -357,14 +416,14 @@ void pairedDecode(int rounds, int threads) {
     };
     std::printf("\nPaired decode, tinyllama-1.1b, %d threads, %d rounds (medians)\n", threads,
                 rounds);
-    std::printf("%-26s %9s %8s %6s %9s %7s\n", "config", "ms/token", "tok/s", "bits", "GB/s",
+    std::printf("%-30s %9s %8s %6s %9s %7s\n", "config", "ms/token", "tok/s", "bits", "GB/s",
                 "xF16");
     for (Config& c : cs) {
         std::vector<double> ratio;
         for (size_t r = 0; r < c.ms.size(); ++r)
             ratio.push_back(cs[0].ms[r] / c.ms[r]);
         const double ms = median(c.ms);
-        std::printf("%-26s %9.2f %8.2f %6.2f %9.2f %7.2f\n", c.name.c_str(), ms, 1e3 / ms, c.bits,
+        std::printf("%-30s %9.2f %8.2f %6.2f %9.2f %7.2f\n", c.name.c_str(), ms, 1e3 / ms, c.bits,
                     static_cast<double>(c.bytes) / ms / 1e6, median(ratio));
     }
 }
@@ -405,6 +464,16 @@ int main(int argc, char** argv) {
                                 ->UseRealTime();
                     }
         }
+    for (int threads : {1, 2}) {
+        const std::string key = "32000x2048/t" + std::to_string(threads);
+        const char* names[] = {"F16Gemv/", "Q8Gemv/", "Q8Gemv/"};
+        const char* tails[] = {"", "/float", "/int8"};
+        for (int kind = 0; kind < 3; ++kind)
+            benchmark::RegisterBenchmark((names[kind] + key + tails[kind]).c_str(),
+                                         BM_ClassifierGemv, kind, threads)
+                ->Unit(benchmark::kMicrosecond)
+                ->UseRealTime();
+    }
     const int threads = 2;
     const std::string key = "tinyllama-1.1b/t" + std::to_string(threads);
     benchmark::RegisterBenchmark(("DecodeF16/" + key).c_str(), BM_DecodeF16, threads)

@@ -187,7 +187,10 @@ int runCalibrate(const std::vector<std::string>& args) {
     m.routers = rs;
     mobi::GgufWriteOptions wo;
     const mobi::DType et = m.weights.tokEmbeddings.dtype;
-    wo.matrixType = et == mobi::DType::F32 || et == mobi::DType::BF16 ? et : mobi::DType::F16;
+    // Keep the sliced file's embeddings/classifier type (Q8_0 stays Q8_0).
+    wo.matrixType = et == mobi::DType::F32 || et == mobi::DType::BF16 || et == mobi::DType::Q8_0
+                        ? et
+                        : mobi::DType::F16;
     const std::string out = p.get("output");
     mobi::saveGguf(m, out, wo);
     const double measureS = std::chrono::duration<double>(t1 - t0).count();

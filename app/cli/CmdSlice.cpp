@@ -51,14 +51,18 @@ int runSlice(const std::vector<std::string>& args) {
     addSliceOptions(p);
     p.option("calib", "FILE", "text whose activations weight the clipping search");
     p.option("calib-tokens", "N", "tokens of --calib to use", "4096");
-    p.option("matrix-type", "T", "type of the embeddings/classifier: F32, F16", "F16");
+    p.option("matrix-type", "T",
+             "type of the embeddings/classifier: F32, F16 or Q8_0 (8.5 bits; with --act int8 "
+             "the classifier then runs on int8 activations too)",
+             "F16");
     addModelOptions(p);
     if (!p.parse(args)) return 0;
     if (!p.has("output") || p.get("output").empty()) throw UsageError("-o OUT.gguf is required");
     const mobi::SliceConfig cfg = sliceConfigOptions(p);
     const int calibTokens = p.getInt("calib-tokens", 1, 1 << 24);
     const std::string mt = p.get("matrix-type");
-    if (mt != "F32" && mt != "F16") throw UsageError("--matrix-type must be F32 or F16");
+    if (mt != "F32" && mt != "F16" && mt != "Q8_0")
+        throw UsageError("--matrix-type must be F32, F16 or Q8_0, not '" + mt + "'");
     const int threads = threadsOption(p);
 
     mobi::Model m = loadModelArg(p, p.has("calib"));
@@ -83,7 +87,9 @@ int runSlice(const std::vector<std::string>& args) {
         }));
     std::fprintf(stderr, "\n");
     mobi::GgufWriteOptions wo;
-    wo.matrixType = mt == "F32" ? mobi::DType::F32 : mobi::DType::F16;
+    wo.matrixType = mt == "F32"    ? mobi::DType::F32
+                    : mt == "Q8_0" ? mobi::DType::Q8_0
+                                   : mobi::DType::F16;
     const std::string out = p.get("output");
     mobi::saveGguf(m, out, wo);
     const mobi::SlicedModel& s = *m.sliced;

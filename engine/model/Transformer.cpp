@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "kernels/Matmul.h"
+#include "kernels/Q8Int8Gemv.h"
 #include "kernels/VectorOps.h"
 #include "quant/SlicedKernels.h"
 #include "quant/SlicedModel.h"
@@ -67,6 +68,7 @@ struct Transformer::State {
     std::vector<int> gatherRows;         // which tokens those rows are
     std::vector<LayerViews> layers;
     WeightView classifier;
+    std::vector<Q8Int8Input> clsInput; // int8 mode, Q8_0 classifier: the normed rows
     std::vector<float> finalNorm;
     int capacity = 0; // tokens the activation buffers hold
     std::vector<float> x, xb, xb2, q, k, v, hb, hb2, logits;
@@ -499,6 +501,18 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
         rmsNorm(&s.xb[size_t(t - first) * dim], &s.x[size_t(t) * dim], s.finalNorm.data(), dim,
                 c.rmsEps);
     s.logits.resize(size_t(rows) * c.vocabSize);
+    // A sliced model in int8 mode with a Q8_0 classifier (`slice --matrix-type
+    // Q8_0`) quantizes these rows too and runs the Q8_0 x int8 kernel (where
+    // the CPU has it); otherwise the float kernels.
+    if (s.sliced && s.act == SlicedKernelMode::Int8Act && s.classifier.dtype == DType::Q8_0 &&
+        s.isa == KernelIsa::Avx512 && q8Int8Avx512Supported()) {
+        s.clsInput.resize(static_cast<size_t>(rows));
+        for (int t = 0; t < rows; ++t)
+            quantizeQ8Int8Input(&s.xb[size_t(t) * dim], dim, s.clsInput[size_t(t)]);
+        q8Int8Matmul(pool, s.classifier, s.clsInput.data(), rows, s.logits.data(), c.vocabSize,
+                     s.isa);
+        return s.logits;
+    }
     const MatmulJob cls{s.classifier, s.logits.data(), c.vocabSize};
     matmulGroup(pool, &cls, 1, s.xb.data(), dim, rows, s.isa);
     return s.logits;
