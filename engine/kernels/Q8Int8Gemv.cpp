@@ -54,7 +54,7 @@ void q8Int8RowsScalar(const WeightView& w, const Q8Int8Input* in, int n, float* 
         for (int t = 0; t < n; ++t) {
             const int8_t* xq = in[t].q.data();
             const float* xd = in[t].d.data();
-            float acc[8] = {};
+            float acc[4][8] = {};
             for (int64_t b = 0; b < nb; ++b) {
                 const uint8_t* blk = row + b * kBlockBytes;
                 uint16_t h;
@@ -62,15 +62,18 @@ void q8Int8RowsScalar(const WeightView& w, const Q8Int8Input* in, int n, float* 
                 const float s = f16ToF32(h) * xd[b];
                 const int8_t* wq = reinterpret_cast<const int8_t*>(blk + 2);
                 const int8_t* q = xq + b * kBlock;
+                float* a = acc[b % 4];
                 for (int l = 0; l < 8; ++l) {
                     int32_t L = 0;
                     for (int i = 0; i < 4; ++i)
                         L += int32_t(wq[4 * l + i]) * int32_t(q[4 * l + i]);
-                    acc[l] = std::fma(static_cast<float>(L), s, acc[l]);
+                    a[l] = std::fma(static_cast<float>(L), s, a[l]);
                 }
             }
-            Y[t * ldy + r] =
-                ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+            float v[8];
+            for (int l = 0; l < 8; ++l)
+                v[l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
+            Y[t * ldy + r] = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
         }
     }
 }

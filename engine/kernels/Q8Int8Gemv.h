@@ -6,9 +6,10 @@
 // sliced int8 kernels do per group). For row r and block b the 32 products
 // w_j q_j are summed exactly in int32 in 8 lanes of 4 columns each,
 //   L_{b,l} = sum_{i<4} qw_{32b+4l+i} * qx_{32b+4l+i},
-// and accumulated in 8 float lanes, acc_l = fma(float(L_{b,l}), s_b, acc_l)
-// with s_b = f16(d_w,b) * d_x,b, blocks in order; the row's result is
-// ((acc0+acc4)+(acc2+acc6)) + ((acc1+acc5)+(acc3+acc7)). The scalar reference
+// and accumulated in four sets of 8 float lanes, block b into set k = b % 4:
+// acc_{k,l} = fma(float(L_{b,l}), s_b, acc_{k,l}) with s_b = f16(d_w,b) *
+// d_x,b, blocks in order; then v_l = (acc_{0,l} + acc_{1,l}) + (acc_{2,l} +
+// acc_{3,l}) and the row's result is ((v0+v4)+(v2+v6)) + ((v1+v5)+(v3+v7)). The scalar reference
 // and the AVX-512 (VL + VNNI) kernel compute exactly this, so they agree bit
 // for bit; the result is sum_b s_b sum_j qw_j qx_j up to float rounding.
 //

@@ -3,10 +3,13 @@
 // unsigned) with the activation codes, started from Q8Int8Input::corr so the
 // 8 int32 lanes hold the exact partial dot products; those are converted to
 // float and accumulated with one FMA by the block's scale (Q8Int8Gemv.h gives
-// the arithmetic the scalar reference shares). Four rows at a time share each
-// activation load; rows are tiled so that a tile's weights stay in L1 while
-// every token of a batch passes over them. Compiled for any x86-64, called
-// only when the CPU has the instructions.
+// the arithmetic the scalar reference shares), block b into accumulator set
+// b % 4 so that four FMA chains run side by side. One row at a time (a
+// single sequential weight stream reads DRAM faster on this class of machine
+// than four interleaved rows: 3.9 against 10 ms for 32000 x 2048 measured
+// here); rows are tiled so that a tile stays in cache while every token of a
+// batch passes over it. Compiled for any x86-64, called only when the CPU
+// has the instructions.
 #include "kernels/Q8Int8Gemv.h"
 
 #if defined(__x86_64__)
@@ -36,36 +39,35 @@ MOBI_Q8_TARGET MOBI_INLINE float blockStep(const uint8_t* blk) {
     return _cvtsh_ss(h);
 }
 
-// Rows [r, r + R) for one token.
-template <int R>
-MOBI_Q8_TARGET MOBI_INLINE void rowsToken(const WeightView& w, int64_t r, const Q8Int8Input& in,
-                                          float* y) {
-    const int64_t nb = w.cols / 32;
+// One row for one token: block b accumulates into set b % 4 (four
+// independent FMA chains).
+MOBI_Q8_TARGET MOBI_INLINE float rowToken(const uint8_t* row, int64_t nb, const Q8Int8Input& in) {
     const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-    const uint8_t* rows[R];
-    for (int i = 0; i < R; ++i)
-        rows[i] = w.row(r + i);
-    __m256 acc[R];
-    for (int i = 0; i < R; ++i)
-        acc[i] = _mm256_setzero_ps();
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                     _mm256_setzero_ps()};
     const int8_t* xq = in.q.data();
     const float* xd = in.d.data();
     const int32_t* corr = in.corr.data();
-    for (int64_t b = 0; b < nb; ++b) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * b));
-        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(corr + 8 * b));
-        const float dx = xd[b];
-        for (int i = 0; i < R; ++i) {
-            const uint8_t* blk = rows[i] + b * kBlockBytes;
-            const __m256i wq = _mm256_xor_si256(
-                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2)), flip);
-            const __m256i dot = _mm256_dpbusd_epi32(c, wq, x);
-            const __m256 s = _mm256_set1_ps(blockStep(blk) * dx);
-            acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), s, acc[i]);
-        }
+    auto block = [&](int64_t b, __m256& a) MOBI_Q8_TARGET {
+        const uint8_t* blk = row + b * kBlockBytes;
+        const __m256i wq =
+            _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2)), flip);
+        const __m256i dot = _mm256_dpbusd_epi32(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(corr + 8 * b)), wq,
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * b)));
+        const __m256 sc = _mm256_set1_ps(blockStep(blk) * xd[b]);
+        a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), sc, a);
+    };
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        block(b, acc[0]);
+        block(b + 1, acc[1]);
+        block(b + 2, acc[2]);
+        block(b + 3, acc[3]);
     }
-    for (int i = 0; i < R; ++i)
-        y[i] = hsum(acc[i]);
+    for (int k = 0; b < nb; ++b, ++k)
+        block(b, acc[k]);
+    return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
 }
 
 } // namespace
@@ -89,11 +91,8 @@ MOBI_Q8_TARGET void q8Int8RowsAvx512(const WeightView& w, const Q8Int8Input* in,
         const int64_t tb = std::min(r1, ta + kTile);
         for (int t = 0; t < n; ++t) {
             float* y = Y + t * ldy;
-            int64_t r = ta;
-            for (; r + 4 <= tb; r += 4)
-                rowsToken<4>(w, r, in[t], y + r);
-            for (; r < tb; ++r)
-                rowsToken<1>(w, r, in[t], y + r);
+            for (int64_t r = ta; r < tb; ++r)
+                y[r] = rowToken(w.row(r), w.cols / 32, in[t]);
         }
     }
 }
