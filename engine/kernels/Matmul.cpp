@@ -218,6 +218,25 @@ void matmulGroup(ThreadPool& pool, const MatmulJob* jobs, int nJobs, const float
         firstUnit[j + 1] = firstUnit[j] + (jobs[j].w.rows + kUnit - 1) / kUnit;
     const int64_t units = firstUnit[nJobs];
     if (units == 0) return;
+    // Prefill on AVX-512: the tokens are packed once (blocks of 64) for all
+    // jobs and threads.
+    const bool packed = n > 1 && isa == KernelIsa::Avx512;
+    constexpr int kBlock = 64;
+    thread_local std::vector<float> Xp;
+    size_t blockFloats = 0;
+    if (packed) {
+        const int64_t K = jobs[0].w.cols;
+        for (int j = 1; j < nJobs; ++j)
+            if (jobs[j].w.cols != K)
+                throw EngineError("matmul", "jobs of a group must have the same width");
+        blockFloats = packedTokensSize(kBlock, K);
+        Xp.resize(blockFloats * static_cast<size_t>((n + kBlock - 1) / kBlock));
+        for (int t0 = 0; t0 < n; t0 += kBlock)
+            packTokensAvx512(X + static_cast<int64_t>(t0) * ldx, ldx, std::min(kBlock, n - t0), K,
+                             Xp.data() + blockFloats * static_cast<size_t>(t0 / kBlock));
+    }
+    // A thread_local is not captured: workers get the caller's buffer.
+    const float* xp = Xp.data();
     auto work = [&](int64_t u0, int64_t u1) {
         for (int j = 0; j < nJobs && u0 < u1; ++j) {
             const int64_t a = std::max(u0, firstUnit[j]), b = std::min(u1, firstUnit[j + 1]);
@@ -225,10 +244,16 @@ void matmulGroup(ThreadPool& pool, const MatmulJob* jobs, int nJobs, const float
             const MatmulJob& job = jobs[j];
             const int64_t r0 = (a - firstUnit[j]) * kUnit;
             const int64_t r1 = std::min(job.w.rows, (b - firstUnit[j]) * kUnit);
-            if (n == 1)
+            if (n == 1) {
                 gemvRange(isa, job.w, X, job.y, r0, r1);
-            else
+            } else if (packed) {
+                for (int t0 = 0; t0 < n; t0 += kBlock)
+                    gemmPackedAvx512(job.w, xp + blockFloats * static_cast<size_t>(t0 / kBlock),
+                                     std::min(kBlock, n - t0),
+                                     job.y + static_cast<int64_t>(t0) * job.ldy, job.ldy, r0, r1);
+            } else {
                 gemmRange(isa, job.w, X, ldx, n, job.y, job.ldy, r0, r1);
+            }
         }
     };
     const int nt = static_cast<int>(std::min<int64_t>(pool.size(), units));

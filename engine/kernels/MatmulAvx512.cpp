@@ -2,6 +2,8 @@
 // when the CPU has them.
 #include "kernels/MatmulPaths.h"
 
+#include "core/Error.h"
+
 #if defined(__x86_64__)
 // GCC 12's AVX-512 headers trip -Wuninitialized on _mm512_undefined_*.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -90,45 +92,57 @@ struct Prefetch {
     size_t step = 0;
 };
 
-// Where a GEMM micro call starts and ends in K. Accumulators live in
-// registers within a K chunk and are spilled to `acc` between chunks, which
-// does not change any value: each (row, token) keeps one 16-lane
-// accumulator summed in ascending k, then the masked tail, then reduced.
+// Where a GEMM micro call starts and ends, in k steps of 16 (s1 <= K / 16).
+// Accumulators live in registers within a K chunk and are spilled to `acc`
+// between chunks, which does not change any value: each (row, token) keeps
+// one 16-lane accumulator summed in ascending k, then the zero-padded tail
+// step, then reduced.
 struct KSpan {
-    int64_t k0, k1;   // multiples of 16 (k1 <= K16)
+    int64_t s0, s1;
     bool first, last; // first: start from zero; last: add the tail, reduce, store Y
 };
 
-// R weight rows (F32, readable up to K) times T tokens over one K chunk;
-// same operation order per (row, token) as gemv1 so the results are
-// bit-identical.
+// Packed operands, so the micro-kernel reads two sequential streams:
+// a tile of R weight rows as [k/16][R][16] F32 and a group of T tokens as
+// [k/16][T][16], both padded with zeros to a whole step (the K % 16 tail).
+// R weight rows times T tokens over one K chunk; per (row, token) the same
+// operations in the same order as gemv1 (zeros in the padding, as its
+// masked tail), so the results are bit-identical.
 template <int R, int T>
-MOBI_TARGET void micro(const float* const* wr, const float* X, int64_t ldx, int64_t K, KSpan sp,
-                       float* acc0, float* Y, int64_t ldy, int64_t r, Prefetch& pf) {
-    const int64_t K16 = K & ~int64_t(15);
+MOBI_TARGET void micro(const float* wp, const float* xp, int64_t K, KSpan sp, float* acc0, float* Y,
+                       int64_t ldy, int64_t r, Prefetch& pf) {
     __m512 acc[R][T];
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i)
 #pragma GCC unroll 8
         for (int t = 0; t < T; ++t)
             acc[i][t] = sp.first ? _mm512_setzero_ps() : _mm512_load_ps(acc0 + 16 * (i * T + t));
-    for (int64_t k = sp.k0; k < sp.k1; k += 16) {
-        if (pf.p < pf.end) {
-            _mm_prefetch(pf.p, _MM_HINT_T0);
-            pf.p += pf.step;
-        }
+    const char* pp = pf.p;
+    const char* const pEnd = pf.end;
+    const size_t pStep = pf.step;
+    auto step = [&](int64_t s) MOBI_TARGET {
+        const float* xs = xp + s * (T * 16);
+        const float* ws = wp + s * (R * 16);
         __m512 xv[T];
 #pragma GCC unroll 8
         for (int t = 0; t < T; ++t)
-            xv[t] = _mm512_loadu_ps(X + t * ldx + k);
+            xv[t] = _mm512_loadu_ps(xs + t * 16);
 #pragma GCC unroll 8
         for (int i = 0; i < R; ++i) {
-            const __m512 wv = _mm512_loadu_ps(wr[i] + k);
+            const __m512 wv = _mm512_loadu_ps(ws + i * 16);
 #pragma GCC unroll 8
             for (int t = 0; t < T; ++t)
                 acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
         }
+    };
+    for (int64_t s = sp.s0; s < sp.s1; ++s) {
+        if (pp < pEnd) {
+            _mm_prefetch(pp, _MM_HINT_T0);
+            pp += pStep;
+        }
+        step(s);
     }
+    pf.p = pp;
     if (!sp.last) {
 #pragma GCC unroll 8
         for (int i = 0; i < R; ++i)
@@ -137,78 +151,75 @@ MOBI_TARGET void micro(const float* const* wr, const float* X, int64_t ldx, int6
                 _mm512_store_ps(acc0 + 16 * (i * T + t), acc[i][t]);
         return;
     }
-    if (K16 < K) {
-        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
-        __m512 xv[T];
-        for (int t = 0; t < T; ++t)
-            xv[t] = _mm512_maskz_loadu_ps(m, X + t * ldx + K16);
-        for (int i = 0; i < R; ++i) {
-            const __m512 wv = _mm512_maskz_loadu_ps(m, wr[i] + K16);
-            for (int t = 0; t < T; ++t)
-                acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
-        }
-    }
+    if (K & 15) step(K >> 4);
     for (int i = 0; i < R; ++i)
         for (int t = 0; t < T; ++t)
             Y[t * ldy + r + i] = _mm512_reduce_add_ps(acc[i][t]);
 }
 
-// All n tokens (n <= kMaxTokens) of one R-row tile over one K chunk, 6
-// tokens per micro call; `acc` holds R x n spilled accumulators.
+// All n tokens (n <= kMaxTokens, packed by groups of kTokTile) of one R-row
+// tile over one K chunk; `acc` holds R x n spilled accumulators.
 constexpr int kMaxTokens = 64;
 constexpr int kTokTile = 6;
 
 template <int R>
-MOBI_TARGET void microTokens(const float* const* wr, const float* X, int64_t ldx, int n, int64_t K,
-                             KSpan sp, float* acc, float* Y, int64_t ldy, int64_t r, Prefetch& pf) {
+MOBI_TARGET void microTokens(const float* wp, const float* Xp, int n, int64_t K, KSpan sp,
+                             float* acc, float* Y, int64_t ldy, int64_t r, Prefetch& pf) {
     constexpr int T = kTokTile;
+    const int64_t Kp = (K + 15) & ~int64_t(15);
     int t = 0;
-    for (; t + T <= n; t += T) {
-        micro<R, T>(wr, X + t * ldx, ldx, K, sp, acc + 16 * t * R, Y + t * ldy, ldy, r, pf);
-    }
-    const float* Xt = X + t * ldx;
+    for (; t + T <= n; t += T)
+        micro<R, T>(wp, Xp + t * Kp, K, sp, acc + 16 * t * R, Y + t * ldy, ldy, r, pf);
+    const float* Xt = Xp + t * Kp;
     float* Yt = Y + t * ldy;
     float* at = acc + 16 * t * R;
     switch (n - t) {
     case 5:
-        micro<R, 5>(wr, Xt, ldx, K, sp, at, Yt, ldy, r, pf);
+        micro<R, 5>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     case 4:
-        micro<R, 4>(wr, Xt, ldx, K, sp, at, Yt, ldy, r, pf);
+        micro<R, 4>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     case 3:
-        micro<R, 3>(wr, Xt, ldx, K, sp, at, Yt, ldy, r, pf);
+        micro<R, 3>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     case 2:
-        micro<R, 2>(wr, Xt, ldx, K, sp, at, Yt, ldy, r, pf);
+        micro<R, 2>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     case 1:
-        micro<R, 1>(wr, Xt, ldx, K, sp, at, Yt, ldy, r, pf);
+        micro<R, 1>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     default:
         break;
     }
 }
 
-// Decodes one row to F32 (exactly as load16 does), zero-padding to Kp.
-template <DType D> MOBI_TARGET void decodeRow(const uint8_t* row, int64_t K, float* out) {
-    const int64_t K16 = K & ~int64_t(15);
-    for (int64_t k = 0; k < K16; k += 16)
-        _mm512_storeu_ps(out + k, load16<D>(row, k));
-    if (K16 < K) {
-        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
-        _mm512_storeu_ps(out + K16, load16m<D>(row, K16, m));
+// Decodes R consecutive rows to F32 (exactly as load16 does) into the
+// packed tile layout [k/16][R][16], zero-padding the last step.
+template <DType D> MOBI_TARGET void decodeTile(const WeightView& w, int64_t r, int R, float* out) {
+    const int64_t K = w.cols, K16 = K & ~int64_t(15);
+    for (int i = 0; i < R; ++i) {
+        const uint8_t* row = w.row(r + i);
+        float* o = out + i * 16;
+        for (int64_t k = 0; k < K16; k += 16)
+            _mm512_storeu_ps(o + k * R, load16<D>(row, k));
+        if (K16 < K) {
+            const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
+            _mm512_storeu_ps(o + K16 * R, load16m<D>(row, K16, m));
+        }
     }
 }
 
 // Blocking of the prefill GEMM (measured on Zen 5, 1 MB L2 per core, 48 KB
 // L1, TinyLlama shapes, 64 tokens). A panel of Mc weight rows is decoded to
-// F32 once; K is cut into chunks of Kc so that one 4-row tile's chunk and 6
-// tokens' chunk stay in L1 while all tokens pass over it; the stored rows of
-// the next tile are prefetched while the current one computes (the decode
-// otherwise waits on DRAM). When the tokens' activations fit in L2 a panel is
-// one 4-row tile; when they do not (the FFN down projection, K = 5632), a
-// 16-row panel makes each pass over X from L3 feed 4 tiles.
+// F32 once and reused by every token; the stored rows of the next panel are
+// prefetched while the current one computes (the decode otherwise waits on
+// DRAM). When the tokens' activations fit in L2 a panel is one 4-row tile
+// and K = 2048 runs in one chunk (chunking it measured slower). When they do
+// not (the FFN down projection, K = 5632: 1.4 MB for 64 tokens), a 16-row
+// panel makes each pass over X from L3 feed 4 tiles, and K is cut into
+// chunks of 1024 so a tile's chunk and 6 tokens' chunk stay near L1
+// (measured best of Mc 4-64 and Kc 256-full).
 struct Blocking {
     int mc;
     int64_t kc;
@@ -216,35 +227,30 @@ struct Blocking {
 
 inline Blocking blockingFor(int n, int64_t K) {
     const int64_t xBytes = int64_t(n) * K * 4;
-    if (xBytes <= (int64_t(768) << 10)) return {4, 1024};
-    return {16, 512};
+    if (xBytes <= (int64_t(768) << 10)) return {4, 2048};
+    return {16, 1024};
 }
 
 template <DType D>
-MOBI_TARGET void gemmT(const WeightView& w, const float* X, int64_t ldx, int n, float* Y,
-                       int64_t ldy, int64_t r0, int64_t r1) {
-    const int64_t K = w.cols, Kp = (K + 15) & ~int64_t(15), K16 = K & ~int64_t(15);
+MOBI_TARGET void gemmT(const WeightView& w, const float* Xp, int n, float* Y, int64_t ldy,
+                       int64_t r0, int64_t r1) {
+    const int64_t K = w.cols, Kp = (K + 15) & ~int64_t(15), S = K >> 4;
     const Blocking bl = blockingFor(n, K);
     thread_local std::vector<float> panel;
     thread_local std::vector<float> accStore; // 64-byte aligned inside
     const size_t accFloats = static_cast<size_t>(bl.mc) * kMaxTokens * 16;
-    if (D != DType::F32 && panel.size() < static_cast<size_t>(bl.mc * Kp))
+    if (panel.size() < static_cast<size_t>(bl.mc * Kp))
         panel.resize(static_cast<size_t>(bl.mc * Kp));
     if (accStore.size() < accFloats + 16) accStore.resize(accFloats + 16);
     float* accBuf = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(accStore.data()) + 63) &
                                              ~uintptr_t(63));
     for (int64_t rb = r0; rb < r1; rb += bl.mc) {
         const int m = static_cast<int>(std::min<int64_t>(bl.mc, r1 - rb));
-        const float* rows[16];
-        for (int i = 0; i < m; ++i) {
-            if constexpr (D == DType::F32) {
-                rows[i] = reinterpret_cast<const float*>(w.row(rb + i));
-            } else {
-                float* dst = panel.data() + i * Kp;
-                decodeRow<D>(w.row(rb + i), K, dst);
-                rows[i] = dst;
-            }
-        }
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+            decodeTile<D>(w, rb + i, 4, panel.data() + i * Kp);
+        for (; i < m; ++i)
+            decodeTile<D>(w, rb + i, 1, panel.data() + i * Kp);
         // The next panel's stored rows (up to the matrix end: a row range
         // is usually followed by the next one claimed), over this panel's
         // micro k steps.
@@ -252,21 +258,43 @@ MOBI_TARGET void gemmT(const WeightView& w, const float* X, int64_t ldx, int n, 
         pf.p = reinterpret_cast<const char*>(w.row(rb + m));
         pf.end = reinterpret_cast<const char*>(w.row(std::min<int64_t>(w.rows, rb + m + bl.mc)));
         const int64_t steps =
-            std::max<int64_t>(1, (K16 >> 4) * ((n + kTokTile - 1) / kTokTile) * ((m + 3) / 4));
+            std::max<int64_t>(1, S * ((n + kTokTile - 1) / kTokTile) * ((m + 3) / 4));
         pf.step = static_cast<size_t>((pf.end - pf.p + steps - 1) / steps);
+        const int64_t kcSteps = bl.kc >> 4;
         // One chunk at least, so the tail and the stores happen when K < 16.
-        for (int64_t k0 = 0;;) {
-            const int64_t k1 = std::min(K16, k0 + bl.kc);
-            const KSpan sp{k0, k1, k0 == 0, k1 == K16};
-            int i = 0;
+        for (int64_t s0 = 0;;) {
+            const int64_t s1 = std::min(S, s0 + kcSteps);
+            const KSpan sp{s0, s1, s0 == 0, s1 == S};
+            i = 0;
             for (; i + 4 <= m; i += 4)
-                microTokens<4>(rows + i, X, ldx, n, K, sp, accBuf + i * kMaxTokens * 16, Y, ldy,
-                               rb + i, pf);
+                microTokens<4>(panel.data() + i * Kp, Xp, n, K, sp, accBuf + i * kMaxTokens * 16, Y,
+                               ldy, rb + i, pf);
             for (; i < m; ++i)
-                microTokens<1>(rows + i, X, ldx, n, K, sp, accBuf + i * kMaxTokens * 16, Y, ldy,
-                               rb + i, pf);
+                microTokens<1>(panel.data() + i * Kp, Xp, n, K, sp, accBuf + i * kMaxTokens * 16, Y,
+                               ldy, rb + i, pf);
             if (sp.last) break;
-            k0 = k1;
+            s0 = s1;
+        }
+    }
+}
+
+// Packs n tokens (n <= kMaxTokens) of width K, row stride ldx, into groups
+// of kTokTile laid out [k/16][T][16], zero-padded to a whole last step;
+// group g starts at Xp + g * kTokTile * Kp.
+MOBI_TARGET void packTokens(const float* X, int64_t ldx, int n, int64_t K, float* Xp) {
+    const int64_t Kp = (K + 15) & ~int64_t(15), K16 = K & ~int64_t(15);
+    for (int t0 = 0; t0 < n; t0 += kTokTile) {
+        const int T = std::min(kTokTile, n - t0);
+        float* g = Xp + t0 * Kp;
+        for (int t = 0; t < T; ++t) {
+            const float* x = X + (t0 + t) * ldx;
+            float* o = g + t * 16;
+            for (int64_t k = 0; k < K16; k += 16)
+                _mm512_storeu_ps(o + k * T, _mm512_loadu_ps(x + k));
+            if (K16 < K) {
+                const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
+                _mm512_storeu_ps(o + K16 * T, _mm512_maskz_loadu_ps(m, x + K16));
+            }
         }
     }
 }
@@ -290,21 +318,40 @@ void gemvAvx512(const WeightView& w, const float* x, float* y, int64_t r0, int64
     }
 }
 
-void gemmAvx512(const WeightView& w, const float* X, int64_t ldx, int n, float* Y, int64_t ldy,
-                int64_t r0, int64_t r1) {
+size_t packedTokensSize(int n, int64_t K) {
+    return static_cast<size_t>(n) * static_cast<size_t>((K + 15) & ~int64_t(15));
+}
+
+void packTokensAvx512(const float* X, int64_t ldx, int n, int64_t K, float* Xp) {
+    packTokens(X, ldx, n, K, Xp);
+}
+
+void gemmPackedAvx512(const WeightView& w, const float* Xp, int n, float* Y, int64_t ldy,
+                      int64_t r0, int64_t r1) {
     switch (w.dtype) {
     case DType::F32:
-        gemmT<DType::F32>(w, X, ldx, n, Y, ldy, r0, r1);
+        gemmT<DType::F32>(w, Xp, n, Y, ldy, r0, r1);
         return;
     case DType::F16:
-        gemmT<DType::F16>(w, X, ldx, n, Y, ldy, r0, r1);
+        gemmT<DType::F16>(w, Xp, n, Y, ldy, r0, r1);
         return;
     case DType::BF16:
-        gemmT<DType::BF16>(w, X, ldx, n, Y, ldy, r0, r1);
+        gemmT<DType::BF16>(w, Xp, n, Y, ldy, r0, r1);
         return;
     default:
-        gemmT<DType::Q8_0>(w, X, ldx, n, Y, ldy, r0, r1);
+        gemmT<DType::Q8_0>(w, Xp, n, Y, ldy, r0, r1);
         return;
+    }
+}
+
+void gemmAvx512(const WeightView& w, const float* X, int64_t ldx, int n, float* Y, int64_t ldy,
+                int64_t r0, int64_t r1) {
+    thread_local std::vector<float> Xp;
+    for (int t0 = 0; t0 < n; t0 += kMaxTokens) {
+        const int nb = std::min(kMaxTokens, n - t0);
+        Xp.resize(packedTokensSize(nb, w.cols));
+        packTokens(X + static_cast<int64_t>(t0) * ldx, ldx, nb, w.cols, Xp.data());
+        gemmPackedAvx512(w, Xp.data(), nb, Y + static_cast<int64_t>(t0) * ldy, ldy, r0, r1);
     }
 }
 
@@ -319,6 +366,15 @@ void gemvAvx512(const WeightView& w, const float* x, float* y, int64_t r0, int64
 void gemmAvx512(const WeightView& w, const float* X, int64_t ldx, int n, float* Y, int64_t ldy,
                 int64_t r0, int64_t r1) {
     gemmScalar(w, X, ldx, n, Y, ldy, r0, r1);
+}
+size_t packedTokensSize(int n, int64_t K) {
+    return static_cast<size_t>(n) * static_cast<size_t>((K + 15) & ~int64_t(15));
+}
+void packTokensAvx512(const float*, int64_t, int, int64_t, float*) {
+    throw EngineError("kernels", "AVX-512 packing called on a build without x86-64 kernels");
+}
+void gemmPackedAvx512(const WeightView&, const float*, int, float*, int64_t, int64_t, int64_t) {
+    throw EngineError("kernels", "AVX-512 GEMM called on a build without x86-64 kernels");
 }
 } // namespace mobi::kernels_detail
 
