@@ -4,7 +4,8 @@
 // rounding and with the float-activation product up to the activation
 // rounding; bad input is an error. Then stories260K sliced with a Q8_0
 // embedding/classifier (saved, loaded): embedding rows, generation, int8
-// prefill == decode, and perplexity close to the F16-classifier file's.
+// prefill == decode, and perplexity close to the F16-classifier file's; the
+// slice command's --matrix-type.
 #include "TestData.h"
 
 #include "core/Error.h"
@@ -291,6 +292,31 @@ class TestQ8Int8Gemv : public QObject {
                       slicedKernelModeName(act), pf, pq, 100.0 * (pq / pf - 1.0));
                 QVERIFY(std::fabs(pq / pf - 1.0) < 0.01);
             }
+    }
+
+    // The CLI: `slice --matrix-type Q8_0` writes a file whose embeddings are
+    // Q8_0 and which generates with --act int8; another type is a usage error.
+    void sliceCommandMatrixType() {
+        REQUIRE_DATA("models/stories260K/stories260K.bin");
+        if (!QFileInfo::exists(testdata::cli())) QSKIP("mobiscope-cli is not built");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString out = dir.path() + "/q8.gguf";
+        const QString model = testdata::path("models/stories260K/stories260K.bin");
+        auto r = testdata::runCli({"slice", model, "-o", out, "--matrix-type", "Q8_0"});
+        QVERIFY2(r.exitCode == 0 && !r.crashed, r.err.constData());
+        const Model m = loadModel(out.toStdString());
+        QVERIFY(m.sliced);
+        QCOMPARE(m.weights.tokEmbeddings.dtype, DType::Q8_0);
+        r = testdata::runCli(
+            {"generate", out, "--level", "3", "--act", "int8", "-n", "12", "--temp", "0"});
+        QVERIFY2(r.exitCode == 0 && !r.crashed, r.err.constData());
+        QVERIFY(r.out.size() > 10);
+        r = testdata::runCli({"slice", model, "-o", dir.path() + "/x.gguf", "--matrix-type", "Q4"});
+        QVERIFY(!r.crashed);
+        QVERIFY(r.exitCode != 0);
+        QVERIFY(r.err.contains("--matrix-type"));
+        QVERIFY(!QFileInfo::exists(dir.path() + "/x.gguf"));
     }
 };
 
