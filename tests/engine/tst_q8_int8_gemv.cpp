@@ -17,6 +17,7 @@
 #include "io/ModelLoader.h"
 #include "kernels/Matmul.h"
 #include "kernels/Q8Int8Gemv.h"
+#include "model/LayerObserver.h"
 #include "model/Transformer.h"
 #include "quant/SlicedModel.h"
 #include "tokenizer/Tokenizer.h"
@@ -251,6 +252,40 @@ class TestQ8Int8Gemv : public QObject {
             }
             QVERIFY(worst < 0.1);
             QVERIFY(worst > 0.0);
+        }
+        // The classifier really ran on int8 activations: the logits equal the
+        // scalar reference on the final-normed last block output, bit for bit.
+        {
+            Transformer t(q8, 2);
+            t.setLevel(3);
+            t.setSlicedKernelMode(SlicedKernelMode::Int8Act);
+            std::vector<float> last;
+            t.setObserver([&](const LayerEvent& e) {
+                if (e.layer == q8.config.nLayers - 1 && e.point == LayerPoint::BlockOutput)
+                    last.assign(e.data, e.data + size_t(e.nTokens) * e.width);
+            });
+            const std::vector<float> logits = readLogits(t, toks);
+            QCOMPARE(last.size(), size_t(n) * size_t(dim));
+            const std::vector<float> fn = q8.weights.finalNorm.toF32();
+            std::vector<Q8Int8Input> in(static_cast<size_t>(n));
+            std::vector<float> h(static_cast<size_t>(dim));
+            for (int r = 0; r < n; ++r) {
+                const float* x = &last[size_t(r) * dim];
+                double ss = 0;
+                for (int64_t i = 0; i < dim; ++i)
+                    ss += double(x[i]) * x[i];
+                const float sc = static_cast<float>(1.0 / std::sqrt(ss / dim + q8.config.rmsEps));
+                for (int64_t i = 0; i < dim; ++i)
+                    h[i] = fn[i] * (x[i] * sc);
+                quantizeQ8Int8Input(h.data(), dim, in[size_t(r)]);
+            }
+            std::vector<float> ref(size_t(n) * vocab);
+            q8Int8RowsScalar(weightView(q8.weights.classifier()), in.data(), n, ref.data(),
+                             int64_t(vocab), 0, int64_t(vocab));
+            if (q8Int8Avx512Supported())
+                QCOMPARE(std::memcmp(ref.data(), logits.data(), ref.size() * 4), 0);
+            else
+                qInfo("no AVX-512 VNNI: the classifier keeps the float Q8_0 kernel");
         }
         auto greedy = [&](const Model& m, SlicedKernelMode act) {
             Transformer t(m, 2);
