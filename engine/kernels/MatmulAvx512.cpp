@@ -102,15 +102,19 @@ struct KSpan {
     bool first, last; // first: start from zero; last: add the tail, reduce, store Y
 };
 
-// Packed operands, so the micro-kernel reads two sequential streams:
-// a tile of R weight rows as [k/16][R][16] F32 and a group of T tokens as
-// [k/16][T][16], both padded with zeros to a whole step (the K % 16 tail).
+// Tokens are packed (packTokens) so the micro-kernel reads them as one
+// sequential stream: a group of T tokens as [k/16][T][16], zero-padded to a
+// whole step (the K % 16 tail). Weights are read from their stored rows and
+// converted to F32 in registers (load16), as the GEMV does: a 4-row tile of
+// F16 is 16 KB at K = 2048 and stays in L1 for all token groups, and no
+// decode pass waits on memory. Q8_0 rows, costlier to expand, are decoded
+// to an F32 panel once and read as F32.
 // R weight rows times T tokens over one K chunk; per (row, token) the same
-// operations in the same order as gemv1 (zeros in the padding, as its
-// masked tail), so the results are bit-identical.
-template <int R, int T>
-MOBI_TARGET void micro(const float* wp, const float* xp, int64_t K, KSpan sp, float* acc0, float* Y,
-                       int64_t ldy, int64_t r, Prefetch& pf) {
+// operations in the same order as gemv1 (masked tail: zeros in both
+// operands), so the results are bit-identical.
+template <DType D, int R, int T>
+MOBI_TARGET void micro(const uint8_t* const* wr, const float* xp, int64_t K, KSpan sp, float* acc0,
+                       float* Y, int64_t ldy, int64_t r, Prefetch& pf) {
     __m512 acc[R][T];
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i)
@@ -120,27 +124,23 @@ MOBI_TARGET void micro(const float* wp, const float* xp, int64_t K, KSpan sp, fl
     const char* pp = pf.p;
     const char* const pEnd = pf.end;
     const size_t pStep = pf.step;
-    auto step = [&](int64_t s) MOBI_TARGET {
-        const float* xs = xp + s * (T * 16);
-        const float* ws = wp + s * (R * 16);
-        __m512 xv[T];
-#pragma GCC unroll 8
-        for (int t = 0; t < T; ++t)
-            xv[t] = _mm512_loadu_ps(xs + t * 16);
-#pragma GCC unroll 8
-        for (int i = 0; i < R; ++i) {
-            const __m512 wv = _mm512_loadu_ps(ws + i * 16);
-#pragma GCC unroll 8
-            for (int t = 0; t < T; ++t)
-                acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
-        }
-    };
     for (int64_t s = sp.s0; s < sp.s1; ++s) {
         if (pp < pEnd) {
             _mm_prefetch(pp, _MM_HINT_T0);
             pp += pStep;
         }
-        step(s);
+        const float* xs = xp + s * (T * 16);
+        __m512 wv[R];
+#pragma GCC unroll 8
+        for (int i = 0; i < R; ++i)
+            wv[i] = load16<D>(wr[i], s * 16);
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+            const __m512 xv = _mm512_loadu_ps(xs + t * 16);
+#pragma GCC unroll 8
+            for (int i = 0; i < R; ++i)
+                acc[i][t] = _mm512_fmadd_ps(wv[i], xv, acc[i][t]);
+        }
     }
     pf.p = pp;
     if (!sp.last) {
@@ -151,7 +151,19 @@ MOBI_TARGET void micro(const float* wp, const float* xp, int64_t K, KSpan sp, fl
                 _mm512_store_ps(acc0 + 16 * (i * T + t), acc[i][t]);
         return;
     }
-    if (K & 15) step(K >> 4);
+    const int64_t K16 = K & ~int64_t(15);
+    if (K16 < K) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
+        const float* xs = xp + (K16 >> 4) * (T * 16);
+        __m512 xv[T];
+        for (int t = 0; t < T; ++t)
+            xv[t] = _mm512_loadu_ps(xs + t * 16);
+        for (int i = 0; i < R; ++i) {
+            const __m512 wv = load16m<D>(wr[i], K16, m);
+            for (int t = 0; t < T; ++t)
+                acc[i][t] = _mm512_fmadd_ps(wv, xv[t], acc[i][t]);
+        }
+    }
     for (int i = 0; i < R; ++i)
         for (int t = 0; t < T; ++t)
             Y[t * ldy + r + i] = _mm512_reduce_add_ps(acc[i][t]);
@@ -162,64 +174,57 @@ MOBI_TARGET void micro(const float* wp, const float* xp, int64_t K, KSpan sp, fl
 constexpr int kMaxTokens = 64;
 constexpr int kTokTile = 6;
 
-template <int R>
-MOBI_TARGET void microTokens(const float* wp, const float* Xp, int n, int64_t K, KSpan sp,
+template <DType D, int R>
+MOBI_TARGET void microTokens(const uint8_t* const* wr, const float* Xp, int n, int64_t K, KSpan sp,
                              float* acc, float* Y, int64_t ldy, int64_t r, Prefetch& pf) {
     constexpr int T = kTokTile;
     const int64_t Kp = (K + 15) & ~int64_t(15);
     int t = 0;
     for (; t + T <= n; t += T)
-        micro<R, T>(wp, Xp + t * Kp, K, sp, acc + 16 * t * R, Y + t * ldy, ldy, r, pf);
+        micro<D, R, T>(wr, Xp + t * Kp, K, sp, acc + 16 * t * R, Y + t * ldy, ldy, r, pf);
     const float* Xt = Xp + t * Kp;
     float* Yt = Y + t * ldy;
     float* at = acc + 16 * t * R;
     switch (n - t) {
     case 5:
-        micro<R, 5>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
+        micro<D, R, 5>(wr, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     case 4:
-        micro<R, 4>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
+        micro<D, R, 4>(wr, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     case 3:
-        micro<R, 3>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
+        micro<D, R, 3>(wr, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     case 2:
-        micro<R, 2>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
+        micro<D, R, 2>(wr, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     case 1:
-        micro<R, 1>(wp, Xt, K, sp, at, Yt, ldy, r, pf);
+        micro<D, R, 1>(wr, Xt, K, sp, at, Yt, ldy, r, pf);
         break;
     default:
         break;
     }
 }
 
-// Decodes R consecutive rows to F32 (exactly as load16 does) into the
-// packed tile layout [k/16][R][16], zero-padding the last step.
-template <DType D> MOBI_TARGET void decodeTile(const WeightView& w, int64_t r, int R, float* out) {
-    const int64_t K = w.cols, K16 = K & ~int64_t(15);
-    for (int i = 0; i < R; ++i) {
-        const uint8_t* row = w.row(r + i);
-        float* o = out + i * 16;
-        for (int64_t k = 0; k < K16; k += 16)
-            _mm512_storeu_ps(o + k * R, load16<D>(row, k));
-        if (K16 < K) {
-            const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
-            _mm512_storeu_ps(o + K16 * R, load16m<D>(row, K16, m));
-        }
+// Decodes one row to F32 (exactly as load16 does), zero-padding to Kp.
+template <DType D> MOBI_TARGET void decodeRow(const uint8_t* row, int64_t K, float* out) {
+    const int64_t K16 = K & ~int64_t(15);
+    for (int64_t k = 0; k < K16; k += 16)
+        _mm512_storeu_ps(out + k, load16<D>(row, k));
+    if (K16 < K) {
+        const __mmask16 m = static_cast<__mmask16>((1u << (K - K16)) - 1);
+        _mm512_storeu_ps(out + K16, load16m<D>(row, K16, m));
     }
 }
 
 // Blocking of the prefill GEMM (measured on Zen 5, 1 MB L2 per core, 48 KB
-// L1, TinyLlama shapes, 64 tokens). A panel of Mc weight rows is decoded to
-// F32 once and reused by every token; the stored rows of the next panel are
-// prefetched while the current one computes (the decode otherwise waits on
-// DRAM). When the tokens' activations fit in L2 a panel is one 4-row tile
-// and K = 2048 runs in one chunk (chunking it measured slower). When they do
-// not (the FFN down projection, K = 5632: 1.4 MB for 64 tokens), a 16-row
-// panel makes each pass over X from L3 feed 4 tiles, and K is cut into
-// chunks of 1024 so a tile's chunk and 6 tokens' chunk stay near L1
-// (measured best of Mc 4-64 and Kc 256-full).
+// L1, TinyLlama shapes, 64 tokens). Rows go by panels of Mc; the stored
+// rows of the next panel are prefetched evenly while the current one
+// computes. When the tokens' activations fit in L2 a panel is one 4-row
+// tile and K runs in one chunk. When they do not (the FFN down projection,
+// K = 5632: 1.4 MB for 64 tokens), a 16-row panel makes each pass over X
+// from L3 feed 4 tiles, and K is cut into chunks of 1024 so a tile's chunk
+// and 6 tokens' chunk stay near L1.
 struct Blocking {
     int mc;
     int64_t kc;
@@ -227,30 +232,36 @@ struct Blocking {
 
 inline Blocking blockingFor(int n, int64_t K) {
     const int64_t xBytes = int64_t(n) * K * 4;
-    if (xBytes <= (int64_t(768) << 10)) return {4, 2048};
+    if (xBytes <= (int64_t(768) << 10)) return {4, K + 16};
     return {16, 1024};
 }
 
 template <DType D>
 MOBI_TARGET void gemmT(const WeightView& w, const float* Xp, int n, float* Y, int64_t ldy,
                        int64_t r0, int64_t r1) {
+    constexpr DType MD = D == DType::Q8_0 ? DType::F32 : D; // what micro reads
     const int64_t K = w.cols, Kp = (K + 15) & ~int64_t(15), S = K >> 4;
     const Blocking bl = blockingFor(n, K);
-    thread_local std::vector<float> panel;
+    thread_local std::vector<float> panel;    // Q8_0 only
     thread_local std::vector<float> accStore; // 64-byte aligned inside
     const size_t accFloats = static_cast<size_t>(bl.mc) * kMaxTokens * 16;
-    if (panel.size() < static_cast<size_t>(bl.mc * Kp))
+    if (D == DType::Q8_0 && panel.size() < static_cast<size_t>(bl.mc * Kp))
         panel.resize(static_cast<size_t>(bl.mc * Kp));
     if (accStore.size() < accFloats + 16) accStore.resize(accFloats + 16);
     float* accBuf = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(accStore.data()) + 63) &
                                              ~uintptr_t(63));
     for (int64_t rb = r0; rb < r1; rb += bl.mc) {
         const int m = static_cast<int>(std::min<int64_t>(bl.mc, r1 - rb));
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
-            decodeTile<D>(w, rb + i, 4, panel.data() + i * Kp);
-        for (; i < m; ++i)
-            decodeTile<D>(w, rb + i, 1, panel.data() + i * Kp);
+        const uint8_t* rows[16];
+        for (int i = 0; i < m; ++i) {
+            if constexpr (D == DType::Q8_0) {
+                float* dst = panel.data() + i * Kp;
+                decodeRow<D>(w.row(rb + i), K, dst);
+                rows[i] = reinterpret_cast<const uint8_t*>(dst);
+            } else {
+                rows[i] = w.row(rb + i);
+            }
+        }
         // The next panel's stored rows (up to the matrix end: a row range
         // is usually followed by the next one claimed), over this panel's
         // micro k steps.
@@ -265,13 +276,13 @@ MOBI_TARGET void gemmT(const WeightView& w, const float* Xp, int n, float* Y, in
         for (int64_t s0 = 0;;) {
             const int64_t s1 = std::min(S, s0 + kcSteps);
             const KSpan sp{s0, s1, s0 == 0, s1 == S};
-            i = 0;
+            int i = 0;
             for (; i + 4 <= m; i += 4)
-                microTokens<4>(panel.data() + i * Kp, Xp, n, K, sp, accBuf + i * kMaxTokens * 16, Y,
-                               ldy, rb + i, pf);
+                microTokens<MD, 4>(rows + i, Xp, n, K, sp, accBuf + i * kMaxTokens * 16, Y, ldy,
+                                   rb + i, pf);
             for (; i < m; ++i)
-                microTokens<1>(panel.data() + i * Kp, Xp, n, K, sp, accBuf + i * kMaxTokens * 16, Y,
-                               ldy, rb + i, pf);
+                microTokens<MD, 1>(rows + i, Xp, n, K, sp, accBuf + i * kMaxTokens * 16, Y, ldy,
+                                   rb + i, pf);
             if (sp.last) break;
             s0 = s1;
         }
