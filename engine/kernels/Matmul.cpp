@@ -218,10 +218,10 @@ void matmulGroup(ThreadPool& pool, const MatmulJob* jobs, int nJobs, const float
         firstUnit[j + 1] = firstUnit[j] + (jobs[j].w.rows + kUnit - 1) / kUnit;
     const int64_t units = firstUnit[nJobs];
     if (units == 0) return;
-    // Prefill on AVX-512: the tokens are packed once (blocks of 64) for all
-    // jobs and threads.
+    // Prefill on AVX-512: the tokens are packed once, by blocks that fit in
+    // L2 (packedTokenBlock), for all jobs and threads.
     const bool packed = n > 1 && isa == KernelIsa::Avx512;
-    constexpr int kBlock = 64;
+    int kBlock = 64;
     thread_local std::vector<float> Xp;
     size_t blockFloats = 0;
     if (packed) {
@@ -229,6 +229,7 @@ void matmulGroup(ThreadPool& pool, const MatmulJob* jobs, int nJobs, const float
         for (int j = 1; j < nJobs; ++j)
             if (jobs[j].w.cols != K)
                 throw EngineError("matmul", "jobs of a group must have the same width");
+        kBlock = packedTokenBlock(K);
         blockFloats = packedTokensSize(kBlock, K);
         Xp.resize(blockFloats * static_cast<size_t>((n + kBlock - 1) / kBlock));
         for (int t0 = 0; t0 < n; t0 += kBlock)

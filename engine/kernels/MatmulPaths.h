@@ -21,6 +21,9 @@ void gemmAvx512(const WeightView& w, const float* X, int64_t ldx, int n, float* 
 // shares them: n <= 64 tokens of width K packed by packTokensAvx512 into
 // packedTokensSize(n, K) floats.
 size_t packedTokensSize(int n, int64_t K);
+// Tokens per packed block (<= 64): all 64 when their activations fit in
+// L2, fewer for wide inputs (36 for the FFN down projection, K = 5632).
+int packedTokenBlock(int64_t K);
 void packTokensAvx512(const float* X, int64_t ldx, int n, int64_t K, float* Xp);
 void gemmPackedAvx512(const WeightView& w, const float* Xp, int n, float* Y, int64_t ldy,
                       int64_t r0, int64_t r1);

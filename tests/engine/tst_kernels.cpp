@@ -182,13 +182,14 @@ class TestKernels : public QObject {
 
     // Wide rows and a full token block take the blocked GEMM paths (K cut
     // into chunks with accumulators spilled between them, 4- and 16-row
-    // panels with leftover rows, a K % 16 tail); a threaded group claims
-    // row runs dynamically. Every result must still equal the GEMV's bits.
+    // panels with leftover rows, a K % 16 tail); a threaded group packs the
+    // tokens once, in several blocks when the rows are wide, and claims row
+    // runs dynamically. Every result must still equal the GEMV's bits.
     void blockedGemmEqualsGemv() {
         std::mt19937 rng(23);
         ThreadPool pool(2);
         for (DType dt : kTypes) {
-            for (int64_t cols : {int64_t(2100), int64_t(3300)}) {
+            for (int64_t cols : {int64_t(2100), int64_t(3300), int64_t(4500)}) {
                 const int64_t K = dt == DType::Q8_0 ? cols / 32 * 32 : cols;
                 const int64_t rows = 37;
                 std::vector<double> dec;
