@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "util/Json.h"
+#include "util/SplitMix64.h"
 
 #include <algorithm>
 #include <array>
@@ -78,19 +79,6 @@ void appendLocInt(std::string& out, int v) {
         out += std::to_string(v);
     }
 }
-
-// splitmix64 with a modulo draw: fully specified, so a seed gives the same
-// numbers with every compiler and standard library.
-struct Rng {
-    uint64_t s = 0;
-    uint64_t next() {
-        uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    uint64_t below(uint64_t n) { return next() % n; } // n is small: bias below 1e-16
-};
 
 struct Receptacle {
     int kind = 0;
@@ -418,7 +406,7 @@ class Builder {
 
   private:
     HouseholdTaskType type_;
-    Rng rng_;
+    SplitMix64 rng_; // fully specified: a seed gives the same game everywhere
     std::vector<int> recCount_, objCount_;
     std::vector<Receptacle> receptacles_;
     std::vector<Object> objects_;
