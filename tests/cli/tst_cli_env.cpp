@@ -19,12 +19,8 @@ class TestCliEnv : public QObject {
 
     static QStringList dataArgs() { return {"--data", testdata::dir()}; }
     static QString firstGame() {
-        QDir d(testdata::path("alfworld/valid_seen"));
-        const QStringList tasks = d.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
-        if (tasks.isEmpty()) return {};
-        QDir t(d.filePath(tasks.first()));
-        const QStringList trials = t.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
-        return trials.isEmpty() ? QString() : t.filePath(trials.first() + "/game.tw-pddl");
+        const std::vector<QString> games = testdata::alfworldGameFiles();
+        return games.empty() ? QString() : games.front();
     }
     static QJsonObject lastJsonLine(const QByteArray& out) {
         const QList<QByteArray> lines = out.trimmed().split('\n');

@@ -24,13 +24,7 @@ using namespace mobi;
 namespace {
 
 std::vector<QString> gameFiles() {
-    std::vector<QString> out;
-    QDirIterator it(testdata::path("alfworld/valid_seen"), {QStringLiteral("game.tw-pddl")},
-                    QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext())
-        out.push_back(it.next());
-    std::sort(out.begin(), out.end());
-    return out;
+    return testdata::alfworldGameFiles();
 }
 
 QString stripComments(const QString& text) {

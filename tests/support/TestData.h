@@ -2,11 +2,15 @@
 #pragma once
 
 #include <QByteArray>
+#include <QDirIterator>
 #include <QFileInfo>
 #include <QProcess>
 #include <QString>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <algorithm>
+#include <vector>
 
 namespace testdata {
 
@@ -15,11 +19,29 @@ inline QString dir() {
     return env.isEmpty() ? QStringLiteral(MOBISCOPE_DEFAULT_DATA_DIR) : QString::fromLocal8Bit(env);
 }
 
-inline QString path(const QString& rel) { return dir() + QLatin1Char('/') + rel; }
+inline QString path(const QString& rel) {
+    return dir() + QLatin1Char('/') + rel;
+}
 
-inline std::string stdPath(const QString& rel) { return path(rel).toStdString(); }
+inline std::string stdPath(const QString& rel) {
+    return path(rel).toStdString();
+}
 
-inline QString cli() { return QStringLiteral(MOBISCOPE_CLI_PATH); }
+inline QString cli() {
+    return QStringLiteral(MOBISCOPE_CLI_PATH);
+}
+
+// Every ALFWorld game file under <data>/alfworld/valid_seen, sorted by path
+// (empty when the data is absent).
+inline std::vector<QString> alfworldGameFiles() {
+    std::vector<QString> out;
+    QDirIterator it(path("alfworld/valid_seen"), {QStringLiteral("game.tw-pddl")}, QDir::Files,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext())
+        out.push_back(it.next());
+    std::sort(out.begin(), out.end());
+    return out;
+}
 
 struct CliResult {
     int exitCode = -1;
