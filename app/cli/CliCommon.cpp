@@ -4,6 +4,7 @@
 #include "core/ThreadPool.h"
 #include "quant/SlicedModel.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -71,6 +72,20 @@ std::string readTextFile(const std::string& path) {
     ss << f.rdbuf();
     if (f.bad()) throw mobi::EngineError(path, "read error");
     return ss.str();
+}
+
+int runSubcommand(const std::string& command, const std::vector<std::string>& args,
+                  const std::string& usage,
+                  const std::vector<std::pair<std::string, Subcommand>>& subcommands) {
+    if (args.empty()) throw UsageError(usage);
+    if (args[0] == "--help" || args[0] == "-h") {
+        std::printf("%s\n", usage.c_str());
+        return 0;
+    }
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    for (const auto& [name, run] : subcommands)
+        if (args[0] == name) return run(rest);
+    throw UsageError("unknown " + command + " subcommand '" + args[0] + "'\n" + usage);
 }
 
 } // namespace cli

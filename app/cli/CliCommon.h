@@ -6,6 +6,8 @@
 #include "io/ModelLoader.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace cli {
 
@@ -23,6 +25,13 @@ void addLevelOptions(ArgParser& p);
 int levelOption(const ArgParser& p, const mobi::Model& m);
 // "1 (2 bits), 2 (3 bits), ..." for error messages and info.
 std::string availableLevels(const mobi::Model& m);
+// `command SUB [args]`: runs the subcommand named by args[0] with the rest.
+// No arguments: UsageError with `usage`; --help/-h: prints `usage`, exit 0;
+// an unknown name: UsageError naming it.
+using Subcommand = int (*)(const std::vector<std::string>&);
+int runSubcommand(const std::string& command, const std::vector<std::string>& args,
+                  const std::string& usage,
+                  const std::vector<std::pair<std::string, Subcommand>>& subcommands);
 // Reads a whole text file; EngineError naming it on failure.
 std::string readTextFile(const std::string& path);
 

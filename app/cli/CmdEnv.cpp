@@ -486,17 +486,11 @@ int runEnv(const std::vector<std::string>& args) {
         "expert|random|llm [--model M] [--episodes N] [--seed S] --out FILE\n"
         "       mobiscope-cli env replay FILE [--verify] [--json]\n"
         "Each subcommand takes --help.";
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        if (args.empty()) throw UsageError(usage);
-        std::printf("%s\n", usage.c_str());
-        return 0;
-    }
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (args[0] == "play") return runPlay(rest);
-    if (args[0] == "walkthrough") return runWalkthrough(rest);
-    if (args[0] == "run") return runRun(rest);
-    if (args[0] == "replay") return runReplay(rest);
-    throw UsageError("unknown env subcommand '" + args[0] + "'\n" + usage);
+    return runSubcommand("env", args, usage,
+                         {{"play", runPlay},
+                          {"walkthrough", runWalkthrough},
+                          {"run", runRun},
+                          {"replay", runReplay}});
 }
 
 } // namespace cli

@@ -478,15 +478,7 @@ int runRoute(const std::vector<std::string>& args) {
         "usage: mobiscope-cli route calibrate SLICED --text FILE -o ROUTED.gguf [options]\n"
         "       mobiscope-cli route eval ROUTED --text FILE [--budgets LIST] [options]\n"
         "Each subcommand takes --help.";
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        if (args.empty()) throw UsageError(usage);
-        std::printf("%s\n", usage.c_str());
-        return 0;
-    }
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (args[0] == "calibrate") return runCalibrate(rest);
-    if (args[0] == "eval") return runEval(rest);
-    throw UsageError("unknown route subcommand '" + args[0] + "'\n" + usage);
+    return runSubcommand("route", args, usage, {{"calibrate", runCalibrate}, {"eval", runEval}});
 }
 
 } // namespace cli
