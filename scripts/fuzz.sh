@@ -29,6 +29,7 @@ for f in build-asan/fuzz/fuzz_*; do
         "$cli" env run --env alfworld --policy expert --episodes 2 --data "$data" \
           --out "$corpus"/episodes.jsonl --quiet >/dev/null 2>&1 || true
       fi ;;
+    fuzz_webshop) head -n 5 "$data"/webshop/documents_100.jsonl >"$corpus"/five.jsonl 2>/dev/null || true ;;
     fuzz_llama2c) cp "$data"/models/stories260K/stories260K.bin "$corpus"/ 2>/dev/null || true ;;
     fuzz_tokenizer_bin) cp "$data"/models/stories260K/tok512.bin "$corpus"/ 2>/dev/null || true ;;
     fuzz_pddl)
