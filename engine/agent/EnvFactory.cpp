@@ -24,11 +24,12 @@ std::string needString(const Json& spec, const char* key) {
     return v->asString();
 }
 
-double needNumber(const Json& spec, const char* key) {
+uint64_t needIndex(const Json& spec, const char* key) {
     const Json* v = spec.find(key);
-    if (!v || !v->isNumber() || v->asNumber() < 0)
-        throw FormatError(kWhere, std::string("missing or negative \"") + key + "\"");
-    return v->asNumber();
+    const std::optional<int64_t> n = v ? v->asInteger() : std::nullopt;
+    if (!n || *n < 0)
+        throw FormatError(kWhere, std::string("\"") + key + "\" must be a whole number >= 0");
+    return uint64_t(*n);
 }
 
 int maxStepsOf(const Json& spec, int def) {
@@ -121,9 +122,9 @@ std::unique_ptr<Environment> EnvFactory::create(const Json& spec) {
         return env;
     }
     if (kind == "household") {
-        const double seed = needNumber(spec, "seed");
+        const uint64_t seed = needIndex(spec, "seed");
         auto game = std::make_shared<const AlfworldGame>(
-            household(needString(spec, "template")).game(uint64_t(seed)));
+            household(needString(spec, "template")).game(seed));
         auto env =
             std::make_unique<AlfworldEnv>(game, maxStepsOf(spec, AlfworldEnv::kDefaultMaxSteps));
         AlfworldExpert::install(*env);
@@ -132,9 +133,9 @@ std::unique_ptr<Environment> EnvFactory::create(const Json& spec) {
     }
     if (kind == "webshop") {
         const WebshopSuite& s = webshop(needString(spec, "data"));
-        const double goal = needNumber(spec, "goal");
-        if (goal >= double(s.goals.size()))
-            throw FormatError(kWhere, "goal " + std::to_string(uint64_t(goal)) + " of " +
+        const uint64_t goal = needIndex(spec, "goal");
+        if (goal >= s.goals.size())
+            throw FormatError(kWhere, "goal " + std::to_string(goal) + " of " +
                                           std::to_string(s.goals.size()));
         return s.makeEnv(size_t(goal), maxStepsOf(spec, WebshopEnv::kDefaultMaxSteps));
     }

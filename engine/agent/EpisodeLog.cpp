@@ -69,8 +69,9 @@ std::vector<EpisodeRecord> EpisodeLog::parse(const std::string& text, const std:
         if (!j.isObject()) bad("expected a JSON object");
         const std::string type = j.string("type", "");
         const Json* ep = j.find("episode");
-        if (!ep || !ep->isNumber()) bad("missing \"episode\"");
-        const int episode = int(ep->asNumber());
+        const std::optional<int64_t> epNo = ep ? ep->asInteger() : std::nullopt;
+        if (!epNo || *epNo < 0 || *epNo > 0x7fffffff) bad("missing or bad \"episode\"");
+        const int episode = int(*epNo);
         if (type == "episode") {
             if (episode != int(out.size())) bad("episodes out of order");
             EpisodeRecord r;
@@ -107,7 +108,9 @@ std::vector<EpisodeRecord> EpisodeLog::parse(const std::string& text, const std:
                 r.done = j.boolean("done", false);
                 r.won = j.boolean("won", false);
                 r.stopReason = j.string("stop", "");
-                if (int(j.number("steps", -1)) != int(r.steps.size()))
+                const Json* n = j.find("steps");
+                const std::optional<int64_t> steps = n ? n->asInteger() : std::nullopt;
+                if (!steps || *steps != int64_t(r.steps.size()))
                     bad("the end line's step count differs from the steps recorded");
                 open = false;
             }

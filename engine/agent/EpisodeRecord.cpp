@@ -32,6 +32,19 @@ const Json& need(const Json& j, const char* key, Json::Type type, const std::str
     return *v;
 }
 
+// A whole number in [0, 2^31) stored under key; `def` when absent and def >= 0.
+int count(const Json& j, const char* key, int def, const std::string& source, int line) {
+    const Json* v = j.find(key);
+    if (!v) {
+        if (def < 0) bad(source, line, std::string("missing \"") + key + "\"");
+        return def;
+    }
+    const std::optional<int64_t> n = v->asInteger();
+    if (!n || *n < 0 || *n > 0x7fffffff)
+        bad(source, line, std::string("\"") + key + "\" is not a count");
+    return int(*n);
+}
+
 std::vector<std::string> strings(const Json& j, const char* key, const std::string& source,
                                  int line) {
     std::vector<std::string> out;
@@ -79,7 +92,7 @@ Json EpisodeStep::toJson(int episode) const {
 
 EpisodeStep EpisodeStep::fromJson(const Json& j, const std::string& source, int line) {
     EpisodeStep s;
-    s.index = int(need(j, "step", Json::Type::Number, source, line).asNumber());
+    s.index = count(j, "step", -1, source, line);
     s.admissible = strings(j, "admissible", source, line);
     s.command = need(j, "command", Json::Type::String, source, line).asString();
     s.distribution = numbers(j, "distribution", source, line);
@@ -93,7 +106,7 @@ EpisodeStep EpisodeStep::fromJson(const Json& j, const std::string& source, int 
     s.won = j.boolean("won", false);
     s.decideMs = j.number("decide_ms", 0);
     s.stepMs = j.number("step_ms", 0);
-    s.tokens = int(j.number("tokens", 0));
+    s.tokens = count(j, "tokens", 0, source, line);
     s.note = j.string("note", "");
     return s;
 }

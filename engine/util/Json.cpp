@@ -13,7 +13,7 @@ namespace mobi {
 namespace {
 
 class Parser {
-public:
+  public:
     Parser(std::string_view s, const std::string& source) : s_(s), source_(source) {}
 
     Json parseDocument() {
@@ -24,7 +24,7 @@ public:
         return v;
     }
 
-private:
+  private:
     static constexpr int kMaxDepth = 512;
 
     [[noreturn]] void fail(const std::string& what) const {
@@ -131,10 +131,14 @@ private:
         for (int k = 0; k < 4; ++k) {
             const char c = s_[i_++];
             v <<= 4;
-            if (c >= '0' && c <= '9') v |= c - '0';
-            else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-            else fail("bad \\u escape");
+            if (c >= '0' && c <= '9')
+                v |= c - '0';
+            else if (c >= 'a' && c <= 'f')
+                v |= c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                v |= c - 'A' + 10;
+            else
+                fail("bad \\u escape");
         }
         return v;
     }
@@ -172,14 +176,30 @@ private:
             if (i_ >= s_.size()) fail("unterminated escape");
             const char e = s_[i_++];
             switch (e) {
-            case '"': out += '"'; break;
-            case '\\': out += '\\'; break;
-            case '/': out += '/'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'n': out += '\n'; break;
-            case 'r': out += '\r'; break;
-            case 't': out += '\t'; break;
+            case '"':
+                out += '"';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case '/':
+                out += '/';
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 't':
+                out += '\t';
+                break;
             case 'u': {
                 uint32_t cp = hex4();
                 if (cp >= 0xd800 && cp < 0xdc00) {
@@ -199,7 +219,8 @@ private:
                 appendUtf8(out, cp);
                 break;
             }
-            default: fail("bad escape");
+            default:
+                fail("bad escape");
             }
         }
     }
@@ -209,7 +230,8 @@ private:
         if (s_[i_] == '-') ++i_;
         auto digits = [&] {
             const size_t d0 = i_;
-            while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+            while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9')
+                ++i_;
             return i_ > d0;
         };
         if (!digits()) fail("bad number");
@@ -248,8 +270,12 @@ Json Json::parseFile(const std::string& path) {
     return parse(ss.str(), path);
 }
 
-const Json::Array& Json::asArray() const { return arr_ ? *arr_ : kEmptyArray; }
-const Json::Object& Json::asObject() const { return obj_ ? *obj_ : kEmptyObject; }
+const Json::Array& Json::asArray() const {
+    return arr_ ? *arr_ : kEmptyArray;
+}
+const Json::Object& Json::asObject() const {
+    return obj_ ? *obj_ : kEmptyObject;
+}
 
 Json::Array& Json::mutArray() {
     if (type_ != Type::Array) *this = Json(Array{});
@@ -259,6 +285,13 @@ Json::Array& Json::mutArray() {
 Json::Object& Json::mutObject() {
     if (type_ != Type::Object) *this = Json(Object{});
     return *obj_;
+}
+
+std::optional<int64_t> Json::asInteger() const {
+    constexpr double kMax = 9007199254740992.0; // 2^53
+    if (type_ != Type::Number || !(num_ >= -kMax && num_ <= kMax) || num_ != std::floor(num_))
+        return std::nullopt;
+    return static_cast<int64_t>(num_);
 }
 
 const Json* Json::find(std::string_view key) const {
@@ -293,17 +326,29 @@ void Json::set(std::string key, Json value) {
     o.emplace_back(std::move(key), std::move(value));
 }
 
-void Json::push(Json value) { mutArray().push_back(std::move(value)); }
+void Json::push(Json value) {
+    mutArray().push_back(std::move(value));
+}
 
 void jsonQuote(std::string& out, std::string_view s) {
     out += '"';
     for (const char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
                 char buf[8];
@@ -330,8 +375,12 @@ void Json::dumpTo(std::string& out, int indent, int level) const {
         out.append(static_cast<size_t>(indent * lvl), ' ');
     };
     switch (type_) {
-    case Type::Null: out += "null"; return;
-    case Type::Bool: out += bool_ ? "true" : "false"; return;
+    case Type::Null:
+        out += "null";
+        return;
+    case Type::Bool:
+        out += bool_ ? "true" : "false";
+        return;
     case Type::Number: {
         if (!std::isfinite(num_)) {
             out += "null";
@@ -349,7 +398,9 @@ void Json::dumpTo(std::string& out, int indent, int level) const {
         }
         return;
     }
-    case Type::String: jsonQuote(out, str_); return;
+    case Type::String:
+        jsonQuote(out, str_);
+        return;
     case Type::Array: {
         out += '[';
         bool first = true;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,7 +12,7 @@
 namespace mobi {
 
 class Json {
-public:
+  public:
     enum class Type { Null, Bool, Number, String, Array, Object };
     using Array = std::vector<Json>;
     // Keys keep insertion order (order matters for tokenizer.json vocabularies).
@@ -42,6 +43,10 @@ public:
 
     bool asBool() const { return bool_; }
     double asNumber() const { return num_; }
+    // The number when it is a whole number within +-2^53 (exact in a
+    // double); nullopt for other numbers and non-numbers. Casting asNumber()
+    // of untrusted input to an integer type is undefined when out of range.
+    std::optional<int64_t> asInteger() const;
     const std::string& asString() const { return str_; }
     const Array& asArray() const;
     const Object& asObject() const;
@@ -61,7 +66,7 @@ public:
     // Compact when indent < 0, else pretty-printed.
     std::string dump(int indent = -1) const;
 
-private:
+  private:
     void dumpTo(std::string& out, int indent, int level) const;
     Type type_ = Type::Null;
     bool bool_ = false;
