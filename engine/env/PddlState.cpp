@@ -310,27 +310,29 @@ void PddlState::solve(const PddlCompiledFormula& f, std::vector<int>& slots,
 
 namespace {
 
+// Atom `a` with its parameters bound from `slots`.
+PddlFact groundAtom(const PddlCompiledFormula& a, const std::vector<int>& slots) {
+    PddlFact x;
+    x.predicate = a.symbol;
+    for (size_t i = 0; i < a.args.size(); ++i)
+        x.args[i] = a.args[i].isVariable ? slots[a.args[i].index] : a.args[i].index;
+    return x;
+}
+
 // Unconditional literal effects of `f` with the parameters bound, for the
 // no-op test; false when an effect is conditional or quantified.
 bool literalEffects(const PddlCompiledFormula& f, const std::vector<int>& slots,
                     std::vector<PddlFact>& adds, std::vector<PddlFact>& dels) {
-    auto ground = [&](const PddlCompiledFormula& a) {
-        PddlFact x;
-        x.predicate = a.symbol;
-        for (size_t i = 0; i < a.args.size(); ++i)
-            x.args[i] = a.args[i].isVariable ? slots[a.args[i].index] : a.args[i].index;
-        return x;
-    };
     switch (f.kind) {
     case K::And:
         for (const PddlCompiledFormula& c : f.children)
             if (!literalEffects(c, slots, adds, dels)) return false;
         return true;
     case K::Atom:
-        adds.push_back(ground(f));
+        adds.push_back(groundAtom(f, slots));
         return true;
     case K::Not:
-        dels.push_back(ground(f.children[0]));
+        dels.push_back(groundAtom(f.children[0], slots));
         return true;
     case K::Increase:
     case K::Decrease:
@@ -342,20 +344,13 @@ bool literalEffects(const PddlCompiledFormula& f, const std::vector<int>& slots,
 
 void preconditionLiterals(const PddlCompiledFormula& f, const std::vector<int>& slots,
                           std::vector<PddlFact>& pos, std::vector<PddlFact>& neg) {
-    auto ground = [&](const PddlCompiledFormula& a) {
-        PddlFact x;
-        x.predicate = a.symbol;
-        for (size_t i = 0; i < a.args.size(); ++i)
-            x.args[i] = a.args[i].isVariable ? slots[a.args[i].index] : a.args[i].index;
-        return x;
-    };
     if (f.kind == K::And) {
         for (const PddlCompiledFormula& c : f.children)
             preconditionLiterals(c, slots, pos, neg);
     } else if (f.kind == K::Atom) {
-        pos.push_back(ground(f));
+        pos.push_back(groundAtom(f, slots));
     } else if (f.kind == K::Not && f.children[0].kind == K::Atom) {
-        neg.push_back(ground(f.children[0]));
+        neg.push_back(groundAtom(f.children[0], slots));
     }
 }
 
@@ -453,13 +448,7 @@ struct EffectCollector {
     };
     std::vector<Num> nums;
 
-    PddlFact ground(const PddlCompiledFormula& a) const {
-        PddlFact x;
-        x.predicate = a.symbol;
-        for (size_t i = 0; i < a.args.size(); ++i)
-            x.args[i] = a.args[i].isVariable ? slots[a.args[i].index] : a.args[i].index;
-        return x;
-    }
+    PddlFact ground(const PddlCompiledFormula& a) const { return groundAtom(a, slots); }
 
     void collect(const PddlCompiledFormula& f) {
         switch (f.kind) {
