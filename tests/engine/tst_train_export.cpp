@@ -123,7 +123,7 @@ void TestTrainExport::importGivesBackTheWeights() {
 
 void TestTrainExport::reservedMetadataKeyIsRefused() {
     TrainState s = tinytrain::state();
-    s.metadata["llama.context_length"] = "7";
+    s.metadata.emplace("llama.context_length", std::string(1, '7'));
     QTemporaryDir dir;
     const std::string path = (dir.path() + "/m.gguf").toStdString();
     QVERIFY_THROWS_EXCEPTION(EngineError, exportTrainedGguf(s, path, DType::F32));
