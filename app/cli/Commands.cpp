@@ -15,6 +15,7 @@ int runSweep(const std::vector<std::string>&);
 int runOutliers(const std::vector<std::string>&);
 int runEnv(const std::vector<std::string>&);
 int runRoute(const std::vector<std::string>&);
+int runTrain(const std::vector<std::string>&);
 #ifdef MOBISCOPE_WITH_PROFILES
 int runProfile(const std::vector<std::string>&);
 int runReport(const std::vector<std::string>&);
@@ -36,6 +37,7 @@ const std::vector<Command>& commands() {
         {"route", "MoBiRoute: calibrate routers, evaluate budgets (route calibrate|eval)",
          runRoute},
         {"outliers", "outlier-token migration across levels, MoBiSlice vs RTN", runOutliers},
+        {"train", "train a LLaMA-family model on JSONL records and export a GGUF", runTrain},
         {"env",
          "agent environments: ALFWorld, household, WebShop (env play|walkthrough|run|replay)",
          runEnv},

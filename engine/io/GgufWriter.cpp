@@ -476,6 +476,15 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
     md.putString("general.name", nameIt != model.metadata.end()
                                      ? nameIt->second
                                      : std::filesystem::path(model.path).stem().string());
+    for (const auto& [key, value] : options.extraStrings) {
+        for (const std::string& prefix :
+             {std::string("general."), std::string("tokenizer."), a + ".",
+              std::string("mobiquant."), std::string("mobiroute.")})
+            if (key.rfind(prefix, 0) == 0 || key.empty())
+                throw EngineError(path, "metadata key '" + key +
+                                            "' is reserved (the writer sets " + prefix + "*)");
+        md.putString(key, value);
+    }
     md.putU32("general.alignment", align);
     md.putU32("general.file_type", fileType(mt));
     // A context length is required by readers; 2048 when the source had none.

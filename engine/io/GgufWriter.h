@@ -6,6 +6,8 @@
 #include "model/Model.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mobi {
 
@@ -14,6 +16,10 @@ struct GgufWriteOptions {
     // biases are always F32.
     DType matrixType = DType::F16;
     uint32_t alignment = 32;
+    // Extra string keys (e.g. mobiscope.agent.prompt_format), written after
+    // general.name. A key the writer sets itself (general.*, tokenizer.*,
+    // the architecture's, mobiquant.*, mobiroute.*) is an EngineError.
+    std::vector<std::pair<std::string, std::string>> extraStrings;
 };
 
 // Throws EngineError naming `path` on I/O failure; writes to a temporary file
