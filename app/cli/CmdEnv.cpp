@@ -4,6 +4,7 @@
 #include "EnvDataPaths.h"
 #include "Precision.h"
 
+#include "agent/AgentPrompt.h"
 #include "agent/EnvFactory.h"
 #include "agent/EpisodeLog.h"
 #include "agent/EpisodeReplay.h"
@@ -269,8 +270,14 @@ int runRun(const std::vector<std::string>& args) {
                                   : mobi::LlmAgentOptions::Mode::Generate;
         lo.temperature = p.getDouble("temp", 0.0, 100.0);
         lo.seed = seed;
+        const std::optional<mobi::AgentPrompt> agentFormat =
+            mobi::AgentPrompt::fromMetadata(model->metadata);
+        if (agentFormat && lo.mode != mobi::LlmAgentOptions::Mode::Score)
+            throw UsageError(std::string("--llm-mode generate: the model declares the ") +
+                             mobi::AgentPrompt::kFormat + " format, which scores commands");
         mobi::ReactPrompt prompt =
-            o.kind == "webshop"
+            agentFormat ? mobi::ReactPrompt()
+            : o.kind == "webshop"
                 ? mobi::ReactPrompt::zeroShot(
                       "Shop on WebShop: search, open products, choose options and buy the "
                       "product the instruction asks for.")
@@ -279,11 +286,18 @@ int runRun(const std::vector<std::string>& args) {
                                                   : o.dataDir + "/alfworld/alfworld_3prompts.json",
                                               style == "react" ? mobi::ReactPrompt::Style::React
                                                                : mobi::ReactPrompt::Style::Act);
-        policy = std::make_unique<mobi::LlmAgent>(*transformer, *model->tokenizer,
-                                                  std::move(prompt), lo);
+        if (agentFormat)
+            policy =
+                std::make_unique<mobi::LlmAgent>(*transformer, *model->tokenizer, *agentFormat, lo);
+        else
+            policy = std::make_unique<mobi::LlmAgent>(*transformer, *model->tokenizer,
+                                                      std::move(prompt), lo);
         policyInfo.set("model", model->path);
         policyInfo.set("mode", mode);
-        policyInfo.set("prompt_style", o.kind == "webshop" ? "zero-shot" : style);
+        policyInfo.set("prompt_style", agentFormat           ? mobi::AgentPrompt::kFormat
+                                       : o.kind == "webshop" ? "zero-shot"
+                                                             : style);
+        if (agentFormat) policyInfo.set("prompt_chars", agentFormat->charBudget());
         policyInfo.set("temperature", lo.temperature);
         policyInfo.set("context", transformer->maxContext());
         policyInfo.set("level", transformer->levels() ? transformer->level() : 0);
@@ -483,6 +497,7 @@ int runReplay(const std::vector<std::string>& args) {
 
 } // namespace
 
+int runEnvDemos(const std::vector<std::string>& args);
 int runEnvPrior(const std::vector<std::string>& args);
 
 int runEnv(const std::vector<std::string>& args) {
@@ -491,6 +506,8 @@ int runEnv(const std::vector<std::string>& args) {
         "       mobiscope-cli env walkthrough GAME [--json]\n"
         "       mobiscope-cli env run --env alfworld|household|webshop --policy "
         "expert|search|random|llm [--model M] [--episodes N] [--seed S] --out FILE\n"
+        "       mobiscope-cli env demos [--env alfworld|household] [--games DIR] [--policy "
+        "search|llm --model M] [--beta P] --out DEMOS.jsonl\n"
         "       mobiscope-cli env prior [--games DIR] [--cpp]\n"
         "       mobiscope-cli env replay FILE [--verify] [--json]\n"
         "Each subcommand takes --help.";
@@ -499,6 +516,7 @@ int runEnv(const std::vector<std::string>& args) {
                           {"walkthrough", runWalkthrough},
                           {"run", runRun},
                           {"replay", runReplay},
+                          {"demos", runEnvDemos},
                           {"prior", runEnvPrior}});
 }
 
