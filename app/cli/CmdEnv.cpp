@@ -1,8 +1,10 @@
 // `env play|walkthrough|run|replay`: the agent environments (ALFWorld games,
 // generated household problems, WebShop) from the terminal.
 #include "CliCommon.h"
+#include "EnvDataPaths.h"
 #include "Precision.h"
 
+#include "agent/AgentPrompt.h"
 #include "agent/EnvFactory.h"
 #include "agent/EpisodeLog.h"
 #include "agent/EpisodeReplay.h"
@@ -10,6 +12,7 @@
 #include "agent/ExpertAgent.h"
 #include "agent/LlmAgent.h"
 #include "agent/RandomAgent.h"
+#include "agent/SearchAgent.h"
 #include "env/AlfworldEnv.h"
 #include "env/Environment.h"
 #include "model/Transformer.h"
@@ -33,11 +36,6 @@ namespace {
 
 std::atomic<bool> gInterrupted{false};
 
-std::string defaultDataDir() {
-    const char* env = std::getenv("MOBISCOPE_DATA");
-    return env && *env ? env : "../shared/data";
-}
-
 void addEnvOptions(ArgParser& p) {
     p.option("env", "KIND", "alfworld, household or webshop", "alfworld");
     p.option("data", "DIR", "shared data directory (default: $MOBISCOPE_DATA or ../shared/data)");
@@ -56,7 +54,7 @@ mobi::EnvRunOptions envOptions(const ArgParser& p) {
     if (o.kind != "alfworld" && o.kind != "household" && o.kind != "webshop")
         throw UsageError("--env: unknown environment '" + o.kind +
                          "' (expected alfworld, household or webshop)");
-    o.dataDir = p.has("data") ? p.get("data") : defaultDataDir();
+    o.dataDir = p.has("data") ? p.get("data") : envDataDir();
     if (p.has("games")) o.games = p.get("games");
     if (p.has("template")) o.templatePath = p.get("template");
     if (p.has("max-steps")) o.maxSteps = p.getInt("max-steps", 1, 100000);
@@ -194,7 +192,10 @@ int runRun(const std::vector<std::string>& args) {
                 "Play episodes with a policy and record every step into a JSON Lines file "
                 "(replay it with `env replay`).");
     addEnvOptions(p);
-    p.option("policy", "NAME", "expert, random or llm", "expert");
+    p.option("policy", "NAME",
+             "expert (the planner), search (the searching expert: sees only what a player "
+             "sees), random or llm",
+             "expert");
     p.option("episodes", "N", "how many episodes", "1");
     p.option("start", "I", "first episode (ALFWorld game index, household seed, WebShop goal)",
              "0");
@@ -222,9 +223,12 @@ int runRun(const std::vector<std::string>& args) {
     if (!p.has("out")) throw UsageError("--out FILE is required");
     const mobi::EnvRunOptions o = envOptions(p);
     const std::string policyName = p.get("policy");
-    if (policyName != "expert" && policyName != "random" && policyName != "llm")
+    if (policyName != "expert" && policyName != "search" && policyName != "random" &&
+        policyName != "llm")
         throw UsageError("--policy: unknown policy '" + policyName +
-                         "' (expected expert, random or llm)");
+                         "' (expected expert, search, random or llm)");
+    if (policyName == "search" && o.kind == "webshop")
+        throw UsageError("--policy search plays ALFWorld and household games, not WebShop");
     const int episodes = p.getInt("episodes", 1, 1000000);
     const uint64_t start = uint64_t(p.getInt64("start", 0, INT64_MAX));
     const uint64_t seed = uint64_t(p.getInt64("seed", 0, INT64_MAX));
@@ -249,6 +253,8 @@ int runRun(const std::vector<std::string>& args) {
     policyInfo.set("seed", double(seed));
     if (policyName == "expert") {
         policy = std::make_unique<mobi::ExpertAgent>();
+    } else if (policyName == "search") {
+        policy = std::make_unique<mobi::SearchAgent>();
     } else if (policyName == "random") {
         policy = std::make_unique<mobi::RandomAgent>(seed);
     } else {
@@ -264,8 +270,14 @@ int runRun(const std::vector<std::string>& args) {
                                   : mobi::LlmAgentOptions::Mode::Generate;
         lo.temperature = p.getDouble("temp", 0.0, 100.0);
         lo.seed = seed;
+        const std::optional<mobi::AgentPrompt> agentFormat =
+            mobi::AgentPrompt::fromMetadata(model->metadata);
+        if (agentFormat && lo.mode != mobi::LlmAgentOptions::Mode::Score)
+            throw UsageError(std::string("--llm-mode generate: the model declares the ") +
+                             mobi::AgentPrompt::kFormat + " format, which scores commands");
         mobi::ReactPrompt prompt =
-            o.kind == "webshop"
+            agentFormat ? mobi::ReactPrompt()
+            : o.kind == "webshop"
                 ? mobi::ReactPrompt::zeroShot(
                       "Shop on WebShop: search, open products, choose options and buy the "
                       "product the instruction asks for.")
@@ -274,11 +286,18 @@ int runRun(const std::vector<std::string>& args) {
                                                   : o.dataDir + "/alfworld/alfworld_3prompts.json",
                                               style == "react" ? mobi::ReactPrompt::Style::React
                                                                : mobi::ReactPrompt::Style::Act);
-        policy = std::make_unique<mobi::LlmAgent>(*transformer, *model->tokenizer,
-                                                  std::move(prompt), lo);
+        if (agentFormat)
+            policy =
+                std::make_unique<mobi::LlmAgent>(*transformer, *model->tokenizer, *agentFormat, lo);
+        else
+            policy = std::make_unique<mobi::LlmAgent>(*transformer, *model->tokenizer,
+                                                      std::move(prompt), lo);
         policyInfo.set("model", model->path);
         policyInfo.set("mode", mode);
-        policyInfo.set("prompt_style", o.kind == "webshop" ? "zero-shot" : style);
+        policyInfo.set("prompt_style", agentFormat           ? mobi::AgentPrompt::kFormat
+                                       : o.kind == "webshop" ? "zero-shot"
+                                                             : style);
+        if (agentFormat) policyInfo.set("prompt_chars", agentFormat->charBudget());
         policyInfo.set("temperature", lo.temperature);
         policyInfo.set("context", transformer->maxContext());
         policyInfo.set("level", transformer->levels() ? transformer->level() : 0);
@@ -478,19 +497,27 @@ int runReplay(const std::vector<std::string>& args) {
 
 } // namespace
 
+int runEnvDemos(const std::vector<std::string>& args);
+int runEnvPrior(const std::vector<std::string>& args);
+
 int runEnv(const std::vector<std::string>& args) {
     const std::string usage =
         "usage: mobiscope-cli env play [--env KIND] [--episode I] [options]\n"
         "       mobiscope-cli env walkthrough GAME [--json]\n"
         "       mobiscope-cli env run --env alfworld|household|webshop --policy "
-        "expert|random|llm [--model M] [--episodes N] [--seed S] --out FILE\n"
+        "expert|search|random|llm [--model M] [--episodes N] [--seed S] --out FILE\n"
+        "       mobiscope-cli env demos [--env alfworld|household] [--games DIR] [--policy "
+        "search|llm --model M] [--beta P] --out DEMOS.jsonl\n"
+        "       mobiscope-cli env prior [--games DIR] [--cpp]\n"
         "       mobiscope-cli env replay FILE [--verify] [--json]\n"
         "Each subcommand takes --help.";
     return runSubcommand("env", args, usage,
                          {{"play", runPlay},
                           {"walkthrough", runWalkthrough},
                           {"run", runRun},
-                          {"replay", runReplay}});
+                          {"replay", runReplay},
+                          {"demos", runEnvDemos},
+                          {"prior", runEnvPrior}});
 }
 
 } // namespace cli

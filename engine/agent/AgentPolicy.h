@@ -25,7 +25,7 @@ struct AgentView {
 struct AgentDecision {
     std::string command;              // empty: the policy gives up
     std::vector<double> distribution; // probability per admissible command
-    std::vector<double> scores;       // the policy's raw scores (llm: mean log-prob)
+    std::vector<double> scores;       // raw scores (llm: mean log-prob; agent format: total)
     std::string generated;            // free text before mapping (llm generate mode)
     int tokens = 0;                   // model tokens run for this decision
     std::string note;                 // why the policy gave up, or similar

@@ -13,12 +13,37 @@ LlmAgent::LlmAgent(Transformer& t, const Tokenizer& tok, ReactPrompt prompt,
     : scorer_(t, tok), prompt_(std::move(prompt)),
       options_(options), rng_{options.seed ^ 0x6C6C6D6167656E74ull} {}
 
+LlmAgent::LlmAgent(Transformer& t, const Tokenizer& tok, AgentPrompt prompt,
+                   LlmAgentOptions options)
+    : scorer_(t, tok), agentPrompt_(std::move(prompt)),
+      options_(options), rng_{options.seed ^ 0x6C6C6D6167656E74ull} {
+    if (options.mode != LlmAgentOptions::Mode::Score)
+        throw EngineError("llm policy", std::string("the ") + AgentPrompt::kFormat +
+                                            " format scores admissible commands; generate mode "
+                                            "is for ReAct prompts");
+}
+
+AgentDecision LlmAgent::decideAgentFormat(const AgentView& view) {
+    AgentDecision d;
+    last_ = BuiltPrompt{};
+    last_.text = agentPrompt_->build(view.task, view.firstObservation, view.history);
+    last_.droppedSteps =
+        int(agentPrompt_->windowStart(view.task, view.firstObservation, view.history));
+    d.scores.reserve(view.admissible.size());
+    for (const std::string& c : view.admissible)
+        d.scores.push_back(scorer_.score(last_.text, AgentPrompt::continuation(c)).logProb);
+    choose(view, d);
+    d.tokens = scorer_.takeTokensRun();
+    return d;
+}
+
 AgentDecision LlmAgent::decide(const AgentView& view) {
     AgentDecision d;
     if (view.admissible.empty()) {
         d.note = "no admissible command";
         return d;
     }
+    if (agentPrompt_) return decideAgentFormat(view);
     // Room for the longest command (or the generated text) after the prompt.
     int reserve = options_.maxNewTokens;
     if (options_.mode == LlmAgentOptions::Mode::Score)
@@ -45,6 +70,12 @@ AgentDecision LlmAgent::decide(const AgentView& view) {
     d.scores.reserve(view.admissible.size());
     for (const std::string& c : view.admissible)
         d.scores.push_back(scorer_.score(last_.text, " " + c).mean());
+    choose(view, d);
+    d.tokens = scorer_.takeTokensRun();
+    return d;
+}
+
+void LlmAgent::choose(const AgentView& view, AgentDecision& d) {
     const double t = options_.temperature > 0 ? options_.temperature : 1.0;
     const double mx = *std::max_element(d.scores.begin(), d.scores.end());
     double sum = 0;
@@ -65,8 +96,6 @@ AgentDecision LlmAgent::decide(const AgentView& view) {
         }
     }
     d.command = view.admissible[pick];
-    d.tokens = scorer_.takeTokensRun();
-    return d;
 }
 
 } // namespace mobi

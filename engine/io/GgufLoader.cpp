@@ -260,7 +260,9 @@ Model loadGguf(const std::string& path, const LoadOptions& options) {
     for (const std::string& key : f.keys()) {
         const GgufValue* v = f.find(key);
         if (key.rfind("tokenizer.ggml.", 0) == 0 && v->type == GgufType::Array) continue;
-        m.metadata[key] = v->toString();
+        // mobiscope.agent.* (the agent prompt format, LlmAgent reads it) in full.
+        const bool agentKey = key.rfind("mobiscope.agent.", 0) == 0;
+        m.metadata[key] = agentKey && v->type == GgufType::String ? v->str : v->toString();
     }
     m.validate();
     return m;
