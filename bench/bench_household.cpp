@@ -9,7 +9,7 @@
 //
 // Each iteration is one seed, cycling over 0..999; every seed's time is kept
 // (the fastest of its repetitions), and the summary gives the median and the
-// maximum over the 1000 seeds. The template game is the first valid_seen game
+// maximum over the 1000 seeds. The template game is the first train game
 // under $MOBISCOPE_DATA (default ../shared/data or ../../shared/data).
 #include "env/AlfworldEnv.h"
 #include "env/AlfworldExpert.h"
@@ -37,7 +37,7 @@ constexpr int kSeeds = 1000;
 std::string dataDir() {
     if (const char* env = std::getenv("MOBISCOPE_DATA")) return env;
     for (const char* d : {"../shared/data", "../../shared/data"})
-        if (std::filesystem::exists(std::string(d) + "/alfworld/valid_seen")) return d;
+        if (std::filesystem::exists(std::string(d) + "/alfworld/train")) return d;
     return "../shared/data";
 }
 

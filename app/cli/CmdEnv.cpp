@@ -44,7 +44,7 @@ void addEnvOptions(ArgParser& p) {
              "(default: DATA/alfworld/valid_seen)");
     p.option("template", "GAME",
              "household: the game whose domain and grammar are used (default: the first "
-             "valid_seen game)");
+             "train game)");
     p.option("max-steps", "N", "step limit (default: 50 for ALFWorld/household, 15 for WebShop)");
 }
 

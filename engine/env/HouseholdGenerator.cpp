@@ -488,7 +488,9 @@ HouseholdGenerator::HouseholdGenerator(const std::string& templatePath)
 
 std::string HouseholdGenerator::defaultTemplatePath(const std::string& dataDir) {
     namespace fs = std::filesystem;
-    const fs::path root = fs::path(dataDir) / "alfworld" / "valid_seen";
+    // The train split: valid_seen is for evaluation only and never shapes the
+    // generated games (the tables come from train too, HouseholdTablesData.inc).
+    const fs::path root = fs::path(dataDir) / "alfworld" / "train";
     std::vector<std::string> games;
     std::error_code ec;
     for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))

@@ -36,8 +36,9 @@ class HouseholdGenerator {
     // game, or lacks a type, predicate or grammar symbol the generator uses.
     explicit HouseholdGenerator(const std::string& templatePath);
 
-    // The first game.tw-pddl under <dataDir>/alfworld/valid_seen in path
-    // order; throws FormatError when there is none.
+    // The first game.tw-pddl under <dataDir>/alfworld/train in path order
+    // (never valid_seen, the evaluation split); throws FormatError when there
+    // is none.
     static std::string defaultTemplatePath(const std::string& dataDir);
 
     // Thread-safe (const, no shared mutable state): episodes for several

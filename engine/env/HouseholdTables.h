@@ -2,11 +2,13 @@
 // from: the four scene kinds, which receptacle and object kinds each has (how
 // often, how many), per-kind object properties (pickupable, cleanable, ...),
 // and which object kinds a receptacle kind may contain (canContain). Learned
-// from ALFRED's scene statistics and the 140 ALFWorld valid_seen games: every
-// pair here occurs in those games' canContain facts, the properties are the
-// ones those games give every instance of a kind, and the frequencies and
-// counts follow the rooms of each kind (kitchens 1-30, living rooms 201-230,
-// bedrooms 301-330, bathrooms 401-430).
+// by HouseholdTableLearner from the 1,465 games of ALFWorld's train split
+// (../shared/data/alfworld/train; regenerate HouseholdTablesData.inc with
+// scripts/household_tables.sh): every pair here occurs in those games'
+// canContain facts, the properties are the ones most instances of a kind
+// have, and the frequencies and counts follow the games of each room kind
+// (kitchens 1-30, living rooms 201-230, bedrooms 301-330, bathrooms 401-430).
+// valid_seen, the evaluation split, is never read for them.
 #pragma once
 
 #include <cstdint>

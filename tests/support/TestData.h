@@ -31,12 +31,12 @@ inline QString cli() {
     return QStringLiteral(MOBISCOPE_CLI_PATH);
 }
 
-// Every ALFWorld game file under <data>/alfworld/valid_seen, sorted by path
-// (empty when the data is absent).
-inline std::vector<QString> alfworldGameFiles() {
+// Every ALFWorld game file under <data>/alfworld/<split> (valid_seen unless
+// said), sorted by path (empty when the data is absent).
+inline std::vector<QString> alfworldGameFiles(const QString& split = QStringLiteral("valid_seen")) {
     std::vector<QString> out;
-    QDirIterator it(path("alfworld/valid_seen"), {QStringLiteral("game.tw-pddl")}, QDir::Files,
-                    QDirIterator::Subdirectories);
+    QDirIterator it(path(QStringLiteral("alfworld/") + split), {QStringLiteral("game.tw-pddl")},
+                    QDir::Files, QDirIterator::Subdirectories);
     while (it.hasNext())
         out.push_back(it.next());
     std::sort(out.begin(), out.end());
