@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/ThreadPool.h"
+#include "io/EmbeddedModel.h"
 #include "quant/SlicedModel.h"
 
 #include <cstdio>
@@ -25,7 +26,7 @@ mobi::Model loadModelArg(const ArgParser& p, bool needTokenizer) {
     mobi::LoadOptions o;
     o.tokenizerPath = p.get("tokenizer");
     o.requireTokenizer = needTokenizer;
-    return mobi::loadModel(p.get("MODEL"), o);
+    return mobi::loadModel(p.has("MODEL") ? p.get("MODEL") : mobi::findEmbeddedModel(), o);
 }
 
 void addLevelOptions(ArgParser& p) {

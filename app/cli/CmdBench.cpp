@@ -28,7 +28,7 @@ int runBench(const std::vector<std::string>& args) {
                 "MODEL's batched prefill and single-token decode speed (best of --repeats), the\n"
                 "weight bytes each decode step reads, and decode GB/s as a fraction of the\n"
                 "machine's streaming read bandwidth probed right before each decode; peak memory.");
-    p.positional("MODEL", "model file or Hugging Face directory");
+    p.positional("MODEL", "model file or Hugging Face directory (default: the embedded agent model, resources/models/agent.gguf)", false);
     p.option("prompt-tokens", "N", "prefill batch size", "64");
     p.option("gen-tokens", "N", "decoded tokens per repeat", "32");
     p.option("repeats", "N", "repeats, best kept", "3");

@@ -15,6 +15,7 @@
 #include "agent/SearchAgent.h"
 #include "env/AlfworldEnv.h"
 #include "env/Environment.h"
+#include "io/EmbeddedModel.h"
 #include "model/Transformer.h"
 #include "quant/SlicedKernelMode.h"
 #include "util/Json.h"
@@ -201,7 +202,7 @@ int runRun(const std::vector<std::string>& args) {
              "0");
     p.option("seed", "S", "seed of the random policy and of llm sampling", "0");
     p.option("out", "FILE", "episode file to write (JSON Lines)", "", "-o");
-    p.option("model", "MODEL", "llm: the model file or directory");
+    p.option("model", "MODEL", "llm: the model file or directory (default: the embedded agent model)");
     addModelOptions(p);
     addLevelOptions(p);
     addBudgetOptions(p);
@@ -239,7 +240,6 @@ int runRun(const std::vector<std::string>& args) {
     if (style != "react" && style != "act")
         throw UsageError("--prompt-style: expected react or act, got '" + style + "'");
     if (policyName != "llm" && p.has("model")) throw UsageError("--model is for --policy llm");
-    if (policyName == "llm" && !p.has("model")) throw UsageError("--policy llm needs --model");
 
     mobi::EnvFactory factory;
     const std::vector<mobi::Json> specs = factory.specs(o, start, size_t(episodes));
@@ -261,7 +261,7 @@ int runRun(const std::vector<std::string>& args) {
         mobi::LoadOptions lo0;
         lo0.tokenizerPath = p.get("tokenizer");
         lo0.requireTokenizer = true;
-        model = std::make_unique<mobi::Model>(mobi::loadModel(p.get("model"), lo0));
+        model = std::make_unique<mobi::Model>(mobi::loadModel(p.has("model") ? p.get("model") : mobi::findEmbeddedModel(), lo0));
         prec = precisionOption(p, *model);
         transformer = std::make_unique<mobi::Transformer>(*model, threadsOption(p));
         prec.apply(*transformer);

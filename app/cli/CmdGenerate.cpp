@@ -13,7 +13,7 @@ int runGenerate(const std::vector<std::string>& args) {
     ArgParser p("generate",
                 "Generate text from MODEL. Like llama2.c's run.c: -n counts positions including\n"
                 "the prompt and BOS, generation stops at BOS/EOS, the prompt is echoed.");
-    p.positional("MODEL", "model file or Hugging Face directory");
+    p.positional("MODEL", "model file or Hugging Face directory (default: the embedded agent model, resources/models/agent.gguf)", false);
     p.option("prompt", "S", "prompt text (empty: start from BOS only)", "", "-p");
     p.option("steps", "N", "positions to run, prompt included", "256", "-n");
     p.option("temp", "T", "sampling temperature, 0 = greedy", "1.0");

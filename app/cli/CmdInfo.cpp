@@ -28,7 +28,7 @@ void addTensor(mobi::Json& arr, const mobi::Tensor& t) {
 
 int runInfo(const std::vector<std::string>& args) {
     ArgParser p("info", "Show a model's format, architecture, hyper-parameters and tokenizer.");
-    p.positional("MODEL", "model file or Hugging Face directory");
+    p.positional("MODEL", "model file or Hugging Face directory (default: the embedded agent model, resources/models/agent.gguf)", false);
     p.option("tokenizer", "FILE", "tokenizer file for formats that keep it apart (llama2.c)");
     p.flag("tensors", "also list every tensor with dtype and shape");
     p.flag("json", "print JSON instead of text");

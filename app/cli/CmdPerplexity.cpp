@@ -17,7 +17,7 @@ int runPerplexity(const std::vector<std::string>& args) {
     ArgParser p("perplexity",
                 "Perplexity of a text file with llama.cpp's protocol: non-overlapping chunks of\n"
                 "--ctx tokens, BOS first in each, the second half of each chunk scored.");
-    p.positional("MODEL", "model file or Hugging Face directory");
+    p.positional("MODEL", "model file or Hugging Face directory (default: the embedded agent model, resources/models/agent.gguf)", false);
     p.option("text", "FILE", "text file to score (required)");
     p.option("ctx", "N", "chunk length in tokens, 0 = the model's context", "0", "-c");
     p.option("chunks", "N", "score at most N chunks, 0 = all", "0");
