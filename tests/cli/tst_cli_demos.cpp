@@ -123,6 +123,16 @@ class TestCliDemos : public QObject {
         const QJsonObject j = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
         QCOMPARE(j.value("won").toInt(), 20);
         QVERIFY(j.value("mean_steps").toDouble() < 15);
+        // Per task type: the episodes add up, each type's won <= episodes.
+        int sum = 0;
+        const QJsonObject byTask = j.value("by_task").toObject();
+        for (const QString& k : byTask.keys()) {
+            const QJsonObject t = byTask.value(k).toObject();
+            QVERIFY(t.value("won").toInt() <= t.value("episodes").toInt());
+            sum += t.value("episodes").toInt();
+        }
+        QCOMPARE(sum, 20);
+        QVERIFY(byTask.size() >= 2);
         expectFailure({"env", "run", "--env", "webshop", "--policy", "search", "--out", out}, 2,
                       "not WebShop");
     }
