@@ -165,6 +165,16 @@ class TestCliDemos : public QObject {
                                   tmp_.filePath("missing.gguf"), "--out", out} +
                           dataArgs(),
                       1, "missing.gguf");
+        // A model whose context cannot hold the prompt window (stories260K:
+        // 512 tokens, the default 1,600-byte window): error, no file left.
+        if (QFile::exists(testdata::path("models/stories260K/stories260K.bin")))
+            expectFailure(QStringList{"env", "demos", "--policy", "llm", "--model",
+                                      testdata::path("models/stories260K/stories260K.bin"),
+                                      "--tokenizer",
+                                      testdata::path("models/stories260K/tok512.bin"), "--episodes",
+                                      "1", "--out", out} +
+                              dataArgs(),
+                          1, "exceed the context");
         QVERIFY(!QFile::exists(out));
         QVERIFY(!QFile::exists(out + ".partial"));
     }
