@@ -112,8 +112,8 @@ class Decider {
         std::sort(rs.begin(), rs.end(), naturalLess);
         // An unfinished simple task implies no object of its kind lies in
         // a receptacle of the destination's kind: skip those.
-        const bool skipDest = task_.type == HouseholdTaskType::PickAndPlaceSimple &&
-                              kind == task_.object;
+        const bool skipDest =
+            task_.type == HouseholdTaskType::PickAndPlaceSimple && kind == task_.object;
         for (const std::string& r : rs) {
             if (b_.receptacle(r).seen) continue;
             if (skipDest && SearchPrior::kindOf(r) == task_.receptacle) continue;
