@@ -15,6 +15,7 @@
 #include "agent/SearchAgent.h"
 #include "env/AlfworldEnv.h"
 #include "env/Environment.h"
+#include "env/SearchExpert.h"
 #include "io/EmbeddedModel.h"
 #include "model/Transformer.h"
 #include "quant/SlicedKernelMode.h"
@@ -24,12 +25,14 @@
 #include "ProfileStore.h"
 #endif
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 
 namespace cli {
 
@@ -186,6 +189,28 @@ int runPlay(const std::vector<std::string>& args) {
 struct Summary {
     int episodes = 0, won = 0, steps = 0, tokens = 0;
     double reward = 0, decideMs = 0, stepMs = 0;
+    // ALFWorld task type ("pick_two_obj_and_place") -> episodes, won, steps.
+    std::map<std::string, std::array<int, 3>> byTask;
+
+    void addTask(const mobi::EpisodeRecord& r) {
+        const auto t = mobi::SearchExpert::parseTask(r.task);
+        if (!t) return;
+        std::array<int, 3>& c = byTask[std::string(mobi::householdTaskName(t->type))];
+        c[0] += 1;
+        c[1] += r.won;
+        c[2] += int(r.steps.size());
+    }
+    mobi::Json byTaskJson() const {
+        mobi::Json j(mobi::Json::Object{});
+        for (const auto& [name, c] : byTask) {
+            mobi::Json t(mobi::Json::Object{});
+            t.set("episodes", c[0]);
+            t.set("won", c[1]);
+            t.set("mean_steps", double(c[2]) / c[0]);
+            j.set(name, t);
+        }
+        return j;
+    }
 };
 
 int runRun(const std::vector<std::string>& args) {
@@ -383,6 +408,7 @@ int runRun(const std::vector<std::string>& args) {
         sum.won += r.won;
         sum.reward += r.totalReward;
         sum.steps += int(r.steps.size());
+        sum.addTask(r);
         for (const mobi::EpisodeStep& s : r.steps) {
             sum.tokens += s.tokens;
             sum.decideMs += s.decideMs;
@@ -411,6 +437,7 @@ int runRun(const std::vector<std::string>& args) {
         j.set("tokens", sum.tokens);
         j.set("decide_ms", sum.decideMs);
         j.set("env_ms", sum.stepMs);
+        if (!sum.byTask.empty()) j.set("by_task", sum.byTaskJson());
         j.set("interrupted", gInterrupted.load());
         j.set("out", p.get("out"));
         std::printf("%s\n", j.dump().c_str());
@@ -420,6 +447,9 @@ int runRun(const std::vector<std::string>& args) {
                     o.kind.c_str(), policyName.c_str(), sum.episodes, sum.won, 100.0 * sum.won / n,
                     sum.reward / n, sum.steps / n, sum.decideMs, sum.stepMs,
                     gInterrupted ? " (interrupted)" : "", p.get("out").c_str());
+        for (const auto& [name, c] : sum.byTask)
+            std::printf("  %-31s %4d episodes, %4d won (%.1f%%), mean steps %.1f\n", name.c_str(),
+                        c[0], c[1], 100.0 * c[1] / c[0], double(c[2]) / c[0]);
     }
     return gInterrupted ? 130 : 0;
 }

@@ -149,21 +149,30 @@ int runEnvDemos(const std::vector<std::string>& args) {
     auto seconds = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
-    for (const mobi::Json& spec : specs) {
-        std::unique_ptr<mobi::Environment> env = factory.create(spec);
-        const mobi::DemoEpisodeStats s =
-            mobi::recordDemoEpisode(*env, expert, learner.get(), beta, rng, prompt, packer);
-        ++t.episodes;
-        t.won += s.won;
-        t.steps += s.steps;
-        t.labels += s.labels;
-        t.disagreements += s.disagreements;
-        t.expertActed += s.expertActed;
-        t.tokens += s.tokens;
-        if (t.episodes % 50 == 0 || t.episodes == int(specs.size()))
-            std::fprintf(stderr, "\rdemos: %d/%zu episodes, %d won, %ld records, %.1f episodes/s",
-                         t.episodes, specs.size(), t.won, t.records, t.episodes / seconds());
-        if (gStop) break;
+    try { // a failed episode (a broken game, a prompt past the context) leaves no file
+        for (const mobi::Json& spec : specs) {
+            std::unique_ptr<mobi::Environment> env = factory.create(spec);
+            const mobi::DemoEpisodeStats s =
+                mobi::recordDemoEpisode(*env, expert, learner.get(), beta, rng, prompt, packer);
+            ++t.episodes;
+            t.won += s.won;
+            t.steps += s.steps;
+            t.labels += s.labels;
+            t.disagreements += s.disagreements;
+            t.expertActed += s.expertActed;
+            t.tokens += s.tokens;
+            if (t.episodes % 50 == 0 || t.episodes == int(specs.size()))
+                std::fprintf(stderr,
+                             "\rdemos: %d/%zu episodes, %d won, %ld records, %.1f episodes/s",
+                             t.episodes, specs.size(), t.won, t.records, t.episodes / seconds());
+            if (gStop) break;
+        }
+    } catch (...) {
+        std::signal(SIGINT, oldHandler);
+        file.close();
+        std::error_code ec;
+        std::filesystem::remove(tmp, ec);
+        throw;
     }
     std::fprintf(stderr, "\n");
     std::signal(SIGINT, oldHandler);

@@ -110,8 +110,13 @@ class Decider {
         double bestScore = -1;
         std::vector<std::string> rs = b_.receptacles();
         std::sort(rs.begin(), rs.end(), naturalLess);
+        // An unfinished simple task implies no object of its kind lies in
+        // a receptacle of the destination's kind: skip those.
+        const bool skipDest =
+            task_.type == HouseholdTaskType::PickAndPlaceSimple && kind == task_.object;
         for (const std::string& r : rs) {
             if (b_.receptacle(r).seen) continue;
+            if (skipDest && SearchPrior::kindOf(r) == task_.receptacle) continue;
             const double c = std::max(cost(r), 1.0);
             const double s = prior_.objectIn(kind, SearchPrior::kindOf(r)) / c;
             if (s > bestScore) best = r, bestScore = s;
