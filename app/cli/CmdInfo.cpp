@@ -1,5 +1,6 @@
 // `info MODEL`: format, architecture, shapes, tokenizer; --tensors lists them.
 #include "CliCommon.h"
+#include "ModelStorage.h"
 
 #include "quant/SlicedModel.h"
 #include "tokenizer/Tokenizer.h"
@@ -58,6 +59,9 @@ int runInfo(const std::vector<std::string>& args) {
     j.set("parameters", mobi::Json(static_cast<int64_t>(m.parameterCount())));
     j.set("weight_bytes", mobi::Json(static_cast<int64_t>(m.weightBytes())));
     j.set("matrix_dtype", m.sliced ? "sliced" : mobi::dtypeName(m.weights.layers.front().wq.dtype));
+    // Whether other GGUF runtimes load the file or it needs mobiscope.
+    const ModelStorage storage = modelStorage(m);
+    j.set("runtimes", storage.runtimesJson());
     if (m.sliced) {
         const mobi::SlicedModel& s = *m.sliced;
         mobi::Json sj(mobi::Json::Object{});
@@ -127,6 +131,7 @@ int runInfo(const std::vector<std::string>& args) {
     std::printf("parameters   %llu (%.2f MB of weights, matrices %s)\n",
                 static_cast<unsigned long long>(m.parameterCount()), m.weightBytes() / 1e6,
                 m.sliced ? "sliced" : mobi::dtypeName(m.weights.layers.front().wq.dtype));
+    std::printf("runtimes     %s\n", storage.runtimesText().c_str());
     if (m.sliced) {
         const mobi::SlicedModel& s = *m.sliced;
         std::printf("sliced       slices %s, group %d, %s mode, source %s\n",

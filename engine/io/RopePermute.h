@@ -8,7 +8,15 @@
 
 #include "core/Tensor.h"
 
+#include <cstdint>
+#include <vector>
+
 namespace mobi {
+
+// Row r of the permuted matrix is row order[r] of the source (rows split into
+// nHeads heads of even size); FormatError naming `name` otherwise.
+std::vector<int64_t> ropeRowOrder(int64_t rows, int nHeads, bool toInterleaved,
+                                  const std::string& name);
 
 // Returns a new owned tensor (same dtype) whose rows are reordered.
 // nHeads is the number of heads the rows are split into (n_kv_heads for wk).
