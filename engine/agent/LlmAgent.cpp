@@ -26,9 +26,25 @@ LlmAgent::LlmAgent(Transformer& t, const Tokenizer& tok, AgentPrompt prompt,
 AgentDecision LlmAgent::decideAgentFormat(const AgentView& view) {
     AgentDecision d;
     last_ = BuiltPrompt{};
-    last_.text = agentPrompt_->build(view.task, view.firstObservation, view.history);
-    last_.droppedSteps =
-        int(agentPrompt_->windowStart(view.task, view.firstObservation, view.history));
+    // The byte budget the model declares, halved while the prompt and the
+    // longest command do not fit the context (a model trained with a longer
+    // context than it is run at, or text that tokenizes unusually long).
+    size_t longest = 0;
+    for (const std::string& c : view.admissible)
+        longest = std::max(longest, scorer_.encode(AgentPrompt::continuation(c)).size());
+    AgentPrompt window = *agentPrompt_;
+    for (;;) {
+        last_.text = window.build(view.task, view.firstObservation, view.history);
+        last_.droppedSteps =
+            int(window.windowStart(view.task, view.firstObservation, view.history));
+        if (scorer_.encode(last_.text).size() + longest <= size_t(scorer_.maxContext())) break;
+        if (window.charBudget() / 2 < AgentPrompt::kMinChars)
+            throw EngineError("llm policy", "the model's context of " +
+                                                std::to_string(scorer_.maxContext()) +
+                                                " tokens cannot hold the task, the first "
+                                                "observation and a command");
+        window = AgentPrompt(window.charBudget() / 2);
+    }
     d.scores.reserve(view.admissible.size());
     for (const std::string& c : view.admissible)
         d.scores.push_back(scorer_.score(last_.text, AgentPrompt::continuation(c)).logProb);
