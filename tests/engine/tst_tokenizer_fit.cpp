@@ -2,7 +2,8 @@
 // every fitting text exactly as the fitter's own merge-by-rank encoding
 // (BpeMergeEncoder) does, on real ALFWorld training text, WikiText-2
 // (non-ASCII, "<unk>" written out) and random small-alphabet corpora full of
-// repeated letters and ties; decode(encode(x)) == x including byte fallback
+// repeated letters and ties, and on text never fitted on; the incremental
+// fitter equals a plain recounting one; decode(encode(x)) == x including byte fallback
 // and malformed UTF-8; unseen characters become byte pieces; the vocabulary
 // layout, size, determinism and bad input.
 #include "TestData.h"
@@ -347,6 +348,31 @@ class TestTokenizerFit : public QObject {
             checkEncodesAsFitted(fit, texts);
             if (QTest::currentTestFailed()) return;
         }
+    }
+
+    // Merging by rank inside a span depends only on the span's text, so the
+    // engine agrees with the fitter's encoding on text never fitted on too:
+    // held-out WikiText lines, TinyStories and random bytes.
+    void unseenText() {
+        std::vector<std::string> wiki = textLines(QStringLiteral("text/wikitext2.valid.txt"));
+        const auto stories = textLines(QStringLiteral("text/TinyStories-valid.head30k.txt"));
+        if (wiki.empty() || stories.empty())
+            QSKIP("shared text data not found (set MOBISCOPE_DATA)");
+        const std::vector<std::string> fitted(wiki.begin(), wiki.begin() + long(wiki.size() / 2));
+        std::vector<std::string> unseen(wiki.begin() + long(wiki.size() / 2), wiki.end());
+        unseen.insert(unseen.end(), stories.begin(), stories.end());
+        SplitMix64 rng{42};
+        for (int i = 0; i < 300; ++i) {
+            std::string s;
+            for (int k = 0, n = int(rng.below(40)); k < n; ++k)
+                s += rng.below(4) ? "the  an<unk>d\n"[rng.below(14)] : char(rng.below(256));
+            unseen.push_back(s);
+        }
+        const FittedTokenizer fit = fitTokenizer(fitted, {2048, 2});
+        const auto tok = makeFittedTokenizer(fit.vocab);
+        const BpeMergeEncoder ref(fit.pieces, kFitFirstPieceId, kFitFirstByteId, kFitBosId);
+        for (const std::string& t : unseen)
+            QVERIFY2(tok->encode(t, true) == ref.encode(t, true), qPrintable(show(t)));
     }
 
     // The incremental fitter picks exactly the pieces the plain recounting
