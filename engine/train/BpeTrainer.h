@@ -3,17 +3,17 @@
 // occurrences, not a pass over the corpus).
 //
 // Why the engine's SentencePiece encoder, which merges any adjacent pair
-// whose text is a piece (best score first), reproduces these merges exactly
-// on every fitting word: a merge applies to every occurrence, and a symbol
-// never reaches outside the span it covers, so the symbols inside any span of
-// a word evolve as that span's text would alone. Were two adjacent symbols
-// (u, v) of a fitting word to spell a piece P made from another split (x, y),
-// their span, the text of P, would have reached (x, y) when P was made, as
-// P's own occurrences did, and been merged then. So within fitting words a
-// pair spells a piece only as that piece's own merge, and merging by score
-// (= -rank) is merging by rank. The only other pieces the engine could spell
-// are the special and byte pieces ("<s>", "<0x41>"): pairs whose text is part
-// of one are refused.
+// whose text is a piece (best score first), gives the same tokens as applying
+// these merges by rank, on any text: a symbol never reaches outside the span
+// it covers, and a merge applies wherever its pair stands, so the symbols
+// inside a span evolve as the span's text would alone. Were two adjacent
+// symbols (u, v) to spell a piece P made from another split (x, y), their
+// span, the text of P, would have reached (x, y) at P's rank, as the
+// occurrences P was made from did, and been merged then. So a pair spells a
+// piece only as that piece's own merge, and merging by score (= -rank) is
+// merging by rank. The only other pieces the engine could spell are the
+// special and byte pieces ("<s>", "<0x41>"): pairs whose text is part of one
+// are refused.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
 // A SentencePiece-style BPE vocabulary with byte fallback, fitted on
 // training text and laid out for the engine's SentencePieceTokenizer
-// (LlamaCpp flavour), which encodes every fitting text exactly as the
-// fitter's own application of its merges does (BpeMergeEncoder).
+// (LlamaCpp flavour), which encodes every fitting text (and any other)
+// exactly as the fitter's own application of its merges does
+// (BpeMergeEncoder).
 #pragma once
 
 #include "tokenizer/SentencePieceTokenizer.h"
@@ -39,7 +40,11 @@ struct FittedTokenizer {
 // normalised as the engine does (spaces -> U+2581, a dummy-prefix space);
 // pieces never contain '\n' and contain U+2581 only as their first
 // character, so tokens never cross a word boundary. Characters without a
-// piece (unseen ones, '\n') encode as their UTF-8 bytes. The vocabulary has
+// piece (unseen ones, '\n') encode as their UTF-8 bytes, so
+// decode(encode(x, addBos = true)) == x, and the decoded tokens' lengths are
+// byte offsets into x; except where x holds U+2581 itself (decoded as a
+// space) or a malformed UTF-8 lead byte just before a space (the engine's
+// symbol takes part of the space's U+2581). The vocabulary has
 // vocabSize pieces, or fewer when no pair occurs minFrequency times any
 // more. Throws EngineError for vocabSize below kFitMinVocabSize,
 // minFrequency below 1, or no text (no texts, or all empty).

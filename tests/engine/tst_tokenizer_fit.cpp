@@ -2,7 +2,8 @@
 // every fitting text exactly as the fitter's own merge-by-rank encoding
 // (BpeMergeEncoder) does, on real ALFWorld training text, WikiText-2
 // (non-ASCII, "<unk>" written out) and random small-alphabet corpora full of
-// repeated letters and ties; decode(encode(x)) == x including byte fallback
+// repeated letters and ties, and on text never fitted on; the incremental
+// fitter equals a plain recounting one; decode(encode(x)) == x including byte fallback
 // and malformed UTF-8; unseen characters become byte pieces; the vocabulary
 // layout, size, determinism and bad input.
 #include "TestData.h"
@@ -10,6 +11,9 @@
 #include "core/Error.h"
 #include "env/AlfworldEnv.h"
 #include "env/AlfworldGame.h"
+#include "io/GgufWriter.h"
+#include "io/ModelLoader.h"
+#include "model/RandomModel.h"
 #include "train/BpeMergeEncoder.h"
 #include "train/SpmWords.h"
 #include "train/TokenizerFit.h"
@@ -20,6 +24,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -139,6 +144,108 @@ void checkEncodesAsFitted(const FittedTokenizer& fit, const std::vector<std::str
     }
 }
 
+// BPE fitting written plainly, as a second computation of the same
+// definition: every step recounts all pairs and characters over the words and
+// takes the best (count, then lower symbol ids; symbols numbered as first
+// seen), refusing pairs that spell part of a special piece.
+std::vector<BpePiece> naiveFit(const std::vector<std::string>& texts, int maxPieces,
+                               int minFrequency) {
+    std::vector<std::string> wordText;
+    std::map<std::string, size_t> wordIndex;
+    std::vector<int64_t> freq;
+    for (const std::string& t : texts)
+        forEachSpmWord(spmNormalize(t), [&](std::string_view w, bool mergeable) {
+            if (!mergeable) return;
+            auto [it, added] = wordIndex.emplace(std::string(w), wordText.size());
+            if (added) {
+                wordText.emplace_back(w);
+                freq.push_back(0);
+            }
+            ++freq[it->second];
+        });
+    std::vector<std::string> symText;
+    std::map<std::string, int> symId;
+    std::vector<std::vector<int>> words;
+    for (const std::string& w : wordText) {
+        words.emplace_back();
+        for (std::string_view s : spmSymbols(w)) {
+            auto [it, added] = symId.emplace(std::string(s), int(symText.size()));
+            if (added) symText.emplace_back(s);
+            words.back().push_back(it->second);
+        }
+    }
+    std::set<std::string> forbidden;
+    std::vector<std::string> fixed = {"<unk>", "<s>", "</s>"};
+    char buf[8];
+    for (int b = 0; b < 256; ++b) {
+        std::snprintf(buf, sizeof buf, "<0x%02X>", b);
+        fixed.push_back(buf);
+    }
+    for (const std::string& f : fixed)
+        for (size_t n = 2; n <= f.size(); ++n) {
+            forbidden.insert(f.substr(0, n));
+            forbidden.insert(f.substr(f.size() - n));
+        }
+    std::set<int> charPieces;
+    if (symId.count(std::string(kSpmSpace))) charPieces.insert(symId[std::string(kSpmSpace)]);
+    std::set<std::pair<int, int>> refused;
+    std::vector<BpePiece> pieces{{std::string(kSpmSpace), ""}};
+    const int firstMerged = int(symText.size());
+    while (int(pieces.size()) < maxPieces) {
+        std::map<std::pair<int, int>, int64_t> pairs;
+        std::map<int, int64_t> occ;
+        for (size_t w = 0; w < words.size(); ++w)
+            for (size_t i = 0; i < words[w].size(); ++i) {
+                occ[words[w][i]] += freq[w];
+                if (i + 1 < words[w].size()) pairs[{words[w][i], words[w][i + 1]}] += freq[w];
+            }
+        // Best by (value desc, a asc, b asc); a character has b = -1.
+        int64_t bestValue = 0;
+        int bestA = 0, bestB = 0;
+        auto consider = [&](int64_t v, int a, int b) {
+            if (v > bestValue || (v == bestValue && (a < bestA || (a == bestA && b < bestB)))) {
+                bestValue = v;
+                bestA = a;
+                bestB = b;
+            }
+        };
+        for (const auto& [p, c] : pairs)
+            if (!refused.count(p)) consider(c, p.first, p.second);
+        for (const auto& [c, n] : occ) {
+            const std::string& t = symText[size_t(c)];
+            if (c < firstMerged && t.size() > 1 && !charPieces.count(c) && n >= minFrequency)
+                consider(n * int64_t(t.size() - 1), c, -1);
+        }
+        if (bestValue < minFrequency) break;
+        if (bestB < 0) {
+            charPieces.insert(bestA);
+            pieces.push_back({symText[size_t(bestA)], ""});
+            continue;
+        }
+        const std::string text = symText[size_t(bestA)] + symText[size_t(bestB)];
+        if (forbidden.count(text)) {
+            refused.insert({bestA, bestB});
+            continue;
+        }
+        const int z = int(symText.size());
+        symText.push_back(text);
+        for (std::vector<int>& w : words) {
+            std::vector<int> merged;
+            for (size_t i = 0; i < w.size(); ++i) {
+                if (i + 1 < w.size() && w[i] == bestA && w[i + 1] == bestB) {
+                    merged.push_back(z);
+                    ++i;
+                } else {
+                    merged.push_back(w[i]);
+                }
+            }
+            w = std::move(merged);
+        }
+        pieces.push_back({symText[size_t(bestA)], symText[size_t(bestB)]});
+    }
+    return pieces;
+}
+
 } // namespace
 
 class TestTokenizerFit : public QObject {
@@ -243,6 +350,80 @@ class TestTokenizerFit : public QObject {
         }
     }
 
+    // Merging by rank inside a span depends only on the span's text, so the
+    // engine agrees with the fitter's encoding on text never fitted on too:
+    // held-out WikiText lines, TinyStories and random bytes.
+    void unseenText() {
+        std::vector<std::string> wiki = textLines(QStringLiteral("text/wikitext2.valid.txt"));
+        const auto stories = textLines(QStringLiteral("text/TinyStories-valid.head30k.txt"));
+        if (wiki.empty() || stories.empty())
+            QSKIP("shared text data not found (set MOBISCOPE_DATA)");
+        const std::vector<std::string> fitted(wiki.begin(), wiki.begin() + long(wiki.size() / 2));
+        std::vector<std::string> unseen(wiki.begin() + long(wiki.size() / 2), wiki.end());
+        unseen.insert(unseen.end(), stories.begin(), stories.end());
+        SplitMix64 rng{42};
+        for (int i = 0; i < 300; ++i) {
+            std::string s;
+            for (int k = 0, n = int(rng.below(40)); k < n; ++k)
+                s += rng.below(4) ? "the  an<unk>d\n"[rng.below(14)] : char(rng.below(256));
+            unseen.push_back(s);
+        }
+        const FittedTokenizer fit = fitTokenizer(fitted, {2048, 2});
+        const auto tok = makeFittedTokenizer(fit.vocab);
+        const BpeMergeEncoder ref(fit.pieces, kFitFirstPieceId, kFitFirstByteId, kFitBosId);
+        for (const std::string& t : unseen)
+            QVERIFY2(tok->encode(t, true) == ref.encode(t, true), qPrintable(show(t)));
+    }
+
+    // The incremental fitter picks exactly the pieces the plain recounting
+    // one does, ties and character pieces included.
+    void matchesPlainRecounting() {
+        std::vector<std::vector<std::string>> corpora;
+        std::vector<std::string> stories =
+            textLines(QStringLiteral("text/TinyStories-valid.head30k.txt"));
+        std::vector<std::string> wiki = textLines(QStringLiteral("text/wikitext2.valid.txt"));
+        if (stories.empty() || wiki.empty())
+            QSKIP("shared text data not found (set MOBISCOPE_DATA)");
+        wiki.resize(400); // accented letters, dashes, "<unk>"
+        corpora.push_back(stories);
+        corpora.push_back(wiki);
+        for (uint64_t seed = 1; seed <= 60; ++seed) {
+            SplitMix64 rng{seed};
+            static const char* alphabets[] = {"ab c", "aab \n",
+                                              "a\xC3\xA9"
+                                              "b\xE2\x80\x93 "};
+            const std::string alphabet = alphabets[seed % 3];
+            std::vector<std::string> texts(1 + rng.below(20));
+            for (std::string& s : texts)
+                for (int i = 0, n = 1 + int(rng.below(60)); i < n; ++i) {
+                    const size_t at = rng.below(alphabet.size());
+                    const size_t len = spmSymbolLength(alphabet, at);
+                    if (isWellFormedChar(alphabet.substr(at, len))) s += alphabet.substr(at, len);
+                }
+            corpora.push_back(texts);
+        }
+        int compared = 0;
+        for (const auto& texts : corpora)
+            for (int minFrequency : {1, 2, 3}) {
+                const bool large = texts.size() > 100;
+                if (large && minFrequency != 2) continue;
+                const int vocab = large ? 1000 : 400;
+                const FittedTokenizer fit = fitTokenizer(texts, {vocab, minFrequency});
+                const std::vector<BpePiece> want =
+                    naiveFit(texts, vocab - kFitFirstPieceId, minFrequency);
+                QCOMPARE(fit.pieces.size(), want.size());
+                for (size_t i = 0; i < want.size(); ++i)
+                    QVERIFY2(
+                        fit.pieces[i] == want[i],
+                        qPrintable(QStringLiteral("piece %1: '%2' + '%3', plainly '%4' + '%5'")
+                                       .arg(i)
+                                       .arg(show(fit.pieces[i].left), show(fit.pieces[i].right),
+                                            show(want[i].left), show(want[i].right))));
+                compared += int(want.size());
+            }
+        qInfo("%d pieces compared", compared);
+    }
+
     void byteFallbackAndEdgeCases() {
         using namespace std::string_literals;
         const std::vector<std::string> seenTexts = {
@@ -326,6 +507,33 @@ class TestTokenizerFit : public QObject {
         QCOMPARE(fitTokenizer(twice, {1000, 3}).vocab.pieces.size(), size_t(kFitFirstPieceId + 1));
         QCOMPARE(fitTokenizer(stories, {1000, 1 << 30}).vocab.pieces.size(),
                  size_t(kFitFirstPieceId + 1));
+    }
+
+    // A GGUF written by the engine (as `train` exports) carries the fitted
+    // vocabulary: the loaded tokenizer encodes the fitting text the same way.
+    void ggufRoundTrip() {
+        std::vector<std::string> texts = textLines(QStringLiteral("text/wikitext2.valid.txt"));
+        if (texts.empty()) QSKIP("shared text data not found (set MOBISCOPE_DATA)");
+        texts.resize(3000);
+        const FittedTokenizer fit = fitTokenizer(texts, {1000, 2});
+        ModelShape shape = findModelShape("tiny");
+        shape.config.vocabSize = int(fit.vocab.pieces.size());
+        const Model model = makeRandomModel(shape, makeFittedTokenizer(fit.vocab), 7, DType::F32);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("fitted.gguf")).toStdString();
+        saveGguf(model, path, {DType::F32, 32});
+        const Model loaded = loadModel(path);
+        QVERIFY(loaded.tokenizer);
+        QCOMPARE(loaded.tokenizer->bos(), kFitBosId);
+        QCOMPARE(loaded.tokenizer->eos(), kFitEosId);
+        const auto* spm = dynamic_cast<const SentencePieceTokenizer*>(loaded.tokenizer.get());
+        QVERIFY(spm);
+        QCOMPARE(spm->vocab().pieces, fit.vocab.pieces);
+        QCOMPARE(spm->vocab().scores, fit.vocab.scores);
+        QCOMPARE(spm->vocab().types, fit.vocab.types);
+        const BpeMergeEncoder ref(fit.pieces, kFitFirstPieceId, kFitFirstByteId, kFitBosId);
+        for (const std::string& t : texts)
+            QVERIFY2(loaded.tokenizer->encode(t, true) == ref.encode(t, true), qPrintable(show(t)));
     }
 
     void badInput_data() {
