@@ -95,7 +95,7 @@ int runConvert(const std::vector<std::string>& args) {
     p.positional("IN", "model file or Hugging Face directory");
     p.positional("OUT", "output .gguf file or directory");
     p.option("to", "FORMAT", "gguf or hf (default: from OUT's name)");
-    p.option("type", "T", "type of weight matrices: f32, f16, bf16 or q8_0 (gguf only)", "f32");
+    p.option("type", "T", "type of weight matrices: f32, f16, bf16, or q8_0 (GGUF only)", "f32");
     p.option("tokenizer", "FILE", "tokenizer file for formats that keep it apart (llama2.c)");
     p.option("level", "K", "sliced IN: write a dense model holding level K (1..levels)");
     p.option("bits", "B", "sliced IN: write a dense model holding the level with B bits");

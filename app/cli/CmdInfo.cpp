@@ -25,6 +25,28 @@ void addTensor(mobi::Json& arr, const mobi::Tensor& t) {
     arr.push(o);
 }
 
+mobi::Json slicedJson(const mobi::SlicedModel& s) {
+    mobi::Json sj(mobi::Json::Object{});
+    mobi::Json widths(mobi::Json::Array{});
+    for (int b : s.config.sliceBits)
+        widths.push(b);
+    sj.set("slice_bits", widths);
+    sj.set("group_size", s.config.groupSize);
+    sj.set("mode", mobi::sliceModeName(s.config.mode));
+    sj.set("source_hash", s.sourceHash);
+    mobi::Json levels(mobi::Json::Array{});
+    for (int k = 1; k <= s.levels(); ++k) {
+        mobi::Json l(mobi::Json::Object{});
+        l.set("level", k);
+        l.set("bits", s.config.bitsForLevel(k));
+        l.set("effective_bits", s.effectiveBits(k));
+        l.set("bytes", mobi::Json(static_cast<int64_t>(s.levelBytes(k))));
+        levels.push(l);
+    }
+    sj.set("levels", levels);
+    return sj;
+}
+
 } // namespace
 
 int runInfo(const std::vector<std::string>& args) {
@@ -62,28 +84,7 @@ int runInfo(const std::vector<std::string>& args) {
     // Whether other GGUF runtimes load the file or it needs mobiscope.
     const ModelStorage storage = modelStorage(m);
     j.set("runtimes", storage.runtimesJson());
-    if (m.sliced) {
-        const mobi::SlicedModel& s = *m.sliced;
-        mobi::Json sj(mobi::Json::Object{});
-        mobi::Json widths(mobi::Json::Array{});
-        for (int b : s.config.sliceBits)
-            widths.push(b);
-        sj.set("slice_bits", widths);
-        sj.set("group_size", s.config.groupSize);
-        sj.set("mode", mobi::sliceModeName(s.config.mode));
-        sj.set("source_hash", s.sourceHash);
-        mobi::Json levels(mobi::Json::Array{});
-        for (int k = 1; k <= s.levels(); ++k) {
-            mobi::Json l(mobi::Json::Object{});
-            l.set("level", k);
-            l.set("bits", s.config.bitsForLevel(k));
-            l.set("effective_bits", s.effectiveBits(k));
-            l.set("bytes", mobi::Json(static_cast<int64_t>(s.levelBytes(k))));
-            levels.push(l);
-        }
-        sj.set("levels", levels);
-        j.set("sliced", sj);
-    }
+    if (m.sliced) j.set("sliced", slicedJson(*m.sliced));
     if (m.tokenizer) {
         mobi::Json t(mobi::Json::Object{});
         t.set("kind", m.tokenizer->kind());
