@@ -1,8 +1,10 @@
 // mobiscope: the desktop app. `mobiscope [MODEL] [--prompt TEXT] [--run] ...`
 #include "MainWindow.h"
+#include "io/EmbeddedModel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -17,7 +19,7 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("model"),
-                                 QStringLiteral("Model to open: llama2.c .bin, .gguf, a Hugging Face directory, or a profile .sqlite."));
+                                 QStringLiteral("Model to open: llama2.c .bin, .gguf, a Hugging Face directory, or a profile .sqlite (default: the embedded agent model, resources/models/agent.gguf)."));
     const QCommandLineOption prompt(QStringLiteral("prompt"), QStringLiteral("Prompt text."), QStringLiteral("text"));
     const QCommandLineOption run(QStringLiteral("run"), QStringLiteral("Run the prompt once the model is open."));
     const QCommandLineOption tokens({QStringLiteral("n"), QStringLiteral("tokens")},
@@ -63,7 +65,17 @@ int main(int argc, char** argv) {
     mobi::MainWindow w;
     if (parser.isSet(theme)) w.setTheme(mobi::themeFromKey(parser.value(theme)));
     mobi::StartupOptions o;
-    if (!parser.positionalArguments().isEmpty()) o.model = parser.positionalArguments().first();
+    if (!parser.positionalArguments().isEmpty()) {
+        o.model = parser.positionalArguments().first();
+    } else {
+        // No model given: the embedded default (the project's agent model),
+        // when it is installed or in the source tree; otherwise an empty window.
+        for (const std::string& c : mobi::embeddedModelCandidates())
+            if (QFileInfo(QString::fromStdString(c)).isFile()) {
+                o.model = QString::fromStdString(c);
+                break;
+            }
+    }
     if (parser.isSet(prompt)) o.prompt = parser.value(prompt);
     o.run = parser.isSet(run);
     if (parser.isSet(tokens)) o.maxNewTokens = parser.value(tokens).toInt();
