@@ -234,6 +234,48 @@ Bytes byteLevelTokenizerJson() {
     return root.dump(2);
 }
 
+// One WebShop product record with a human instruction (so a goal exists).
+std::string webshopRecord(const std::string& asin, const std::string& title, double price,
+                          const std::string& color, const std::string& instruction) {
+    Json p(Json::Object{});
+    p.set("asin", asin);
+    p.set("Title", title);
+    p.set("Description", "A " + title + " for everyday use.");
+    Json bullets(Json::Array{});
+    bullets.push(Json(std::string("machine washable")));
+    p.set("BulletPoints", std::move(bullets));
+    Json pricing(Json::Array{});
+    pricing.push(Json(price));
+    p.set("pricing", std::move(pricing));
+    p.set("category", std::string("fashion"));
+    p.set("query", std::string("shirts"));
+    p.set("product_category", std::string("Clothing > Shirts"));
+    Json attrs(Json::Array{});
+    attrs.push(Json(std::string("machine wash")));
+    p.set("Attributes", std::move(attrs));
+    Json options(Json::Object{});
+    Json colors(Json::Array{});
+    colors.push(Json(color));
+    colors.push(Json(std::string("white")));
+    options.set("color", std::move(colors));
+    p.set("options", std::move(options));
+    Json ins(Json::Object{});
+    ins.set("instruction", instruction);
+    Json ia(Json::Array{});
+    ia.push(Json(std::string("machine wash")));
+    ins.set("instruction_attributes", std::move(ia));
+    Json io(Json::Array{});
+    io.push(Json(color));
+    ins.set("instruction_options", std::move(io));
+    Json list(Json::Array{});
+    list.push(std::move(ins));
+    p.set("instructions", std::move(list));
+    Json rec(Json::Object{});
+    rec.set("id", asin);
+    rec.set("product", std::move(p));
+    return rec.dump();
+}
+
 void textSeeds(const fs::path& out) {
     writeSeed(out, "fuzz_tokenizer_json", "byte_level.json", byteLevelTokenizerJson());
 
@@ -270,52 +312,12 @@ void textSeeds(const fs::path& out) {
               " (:goal (inReceptacle mug table)))\n");
 
     // WebShop: two products with human instructions, so goals exist and one is played.
-    auto product = [](const std::string& asin, const std::string& title, double price,
-                      const std::string& color, const std::string& instruction) {
-        Json p(Json::Object{});
-        p.set("asin", asin);
-        p.set("Title", title);
-        p.set("Description", "A " + title + " for everyday use.");
-        Json bullets(Json::Array{});
-        bullets.push(Json(std::string("machine washable")));
-        p.set("BulletPoints", std::move(bullets));
-        Json pricing(Json::Array{});
-        pricing.push(Json(price));
-        p.set("pricing", std::move(pricing));
-        p.set("category", std::string("fashion"));
-        p.set("query", std::string("shirts"));
-        p.set("product_category", std::string("Clothing > Shirts"));
-        Json attrs(Json::Array{});
-        attrs.push(Json(std::string("machine wash")));
-        p.set("Attributes", std::move(attrs));
-        Json options(Json::Object{});
-        Json colors(Json::Array{});
-        colors.push(Json(color));
-        colors.push(Json(std::string("white")));
-        options.set("color", std::move(colors));
-        p.set("options", std::move(options));
-        Json ins(Json::Object{});
-        ins.set("instruction", instruction);
-        Json ia(Json::Array{});
-        ia.push(Json(std::string("machine wash")));
-        ins.set("instruction_attributes", std::move(ia));
-        Json io(Json::Array{});
-        io.push(Json(color));
-        ins.set("instruction_options", std::move(io));
-        Json list(Json::Array{});
-        list.push(std::move(ins));
-        p.set("instructions", std::move(list));
-        Json rec(Json::Object{});
-        rec.set("id", asin);
-        rec.set("product", std::move(p));
-        return rec.dump();
-    };
     writeSeed(out, "fuzz_webshop", "two_products.jsonl",
-              product("B000SEED01", "cotton t-shirt", 12.5, "black",
-                      "i need a machine wash cotton t-shirt") +
+              webshopRecord("B000SEED01", "cotton t-shirt", 12.5, "black",
+                            "i need a machine wash cotton t-shirt") +
                   "\n" +
-                  product("B000SEED02", "linen shirt", 31.0, "blue",
-                          "i want a blue linen shirt i can machine wash") +
+                  webshopRecord("B000SEED02", "linen shirt", 31.0, "blue",
+                                "i want a blue linen shirt i can machine wash") +
                   "\n");
 
     // Episodes: one finished and one cut short, written by EpisodeRecord.
