@@ -3,7 +3,8 @@
 // argument, once. With --require-parsed it exits 1 unless at least one input
 // got through the target's parser (FuzzReach.h), which is how CI proves that
 // each target's seeds reach the code after a successful parse.
-// usage: fuzz_<name>_replay [--require-parsed] FILE|DIR...
+// usage: fuzz_<name>_replay [--require-parsed] FILE|DIR... (libFuzzer's -flag=value
+// options are accepted and ignored)
 #include "FuzzReach.h"
 
 #include <algorithm>
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
             requireParsed = true;
             continue;
         }
+        if (a.size() > 1 && a[0] == '-') continue; // a libFuzzer option: ignored here
         std::error_code ec;
         if (fs::is_directory(a, ec)) {
             for (const fs::directory_entry& e : fs::directory_iterator(a, ec))
