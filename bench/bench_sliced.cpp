@@ -130,6 +130,12 @@ Case& getCase(int64_t rows, int64_t cols) {
     return c;
 }
 
+// The ISA whose int8 kernel runs for `isa` on matrices sliced with cfg.
+KernelIsa int8PathRun(KernelIsa isa, const SliceConfig& cfg) {
+    const std::vector<float> w(16 * 256, 0.25f);
+    return slicedInt8KernelIsa(isa, SlicedMatrix::quantize(w.data(), 16, 256, cfg));
+}
+
 void BM_F16Gemv(benchmark::State& st, int64_t rows, int64_t cols, int threads) {
     Case& c = getCase(rows, cols);
     const WeightView v = weightView(c.f16);
@@ -157,7 +163,11 @@ void BM_SlicedGemv(benchmark::State& st, int64_t rows, int64_t cols, int threads
     st.counters["GB/s"] = benchmark::Counter(static_cast<double>(m.levelBytes(level)),
                                              benchmark::Counter::kIsIterationInvariantRate);
     st.counters["bits"] = m.effectiveBits(level);
-    st.SetLabel(kernelIsaName(isa));
+    // The path that ran: an int8 request falls back to the scalar reference
+    // where the CPU (or the group size) does not allow the SIMD kernel.
+    st.SetLabel(act == SlicedKernelMode::Int8Act
+                    ? std::string(kernelIsaName(slicedInt8KernelIsa(isa, m))) + "-int8"
+                    : std::string(kernelIsaName(isa)));
 }
 
 // TinyLlama-1.1B-shaped F16 random model and the same model with random
@@ -236,7 +246,10 @@ void BM_ClassifierGemv(benchmark::State& st, int kind, int threads) {
     st.counters["GB/s"] = benchmark::Counter(static_cast<double>(w.nbytes),
                                              benchmark::Counter::kIsIterationInvariantRate);
     st.counters["bits"] = kind == 0 ? 16.0 : 8.5;
-    st.SetLabel(kernelIsaName(isa));
+    // q8Int8Matmul runs its VNNI kernel only with AVX-512 VNNI, else the scalar one.
+    st.SetLabel(kind != 2                                             ? kernelIsaName(isa)
+                : isa == KernelIsa::Avx512 && q8Int8Avx512Supported() ? "avx512-vnni"
+                                                                      : "scalar-int8");
 }
 
 constexpr int kDecodeContext = 128;
@@ -451,9 +464,12 @@ int main(int argc, char** argv) {
                          {SlicedKernelMode::Float, SlicedKernelMode::Int8Act}) {
                         if (isa == KernelIsa::Scalar) continue;
                         if (isa != bestKernelIsa() && mode != SliceMode::Nested) continue;
+                        // Named by the path that runs, not the one asked for.
                         const std::string kernel =
-                            std::string(kernelIsaName(isa)) +
-                            (act == SlicedKernelMode::Int8Act ? "-int8" : "");
+                            act == SlicedKernelMode::Int8Act
+                                ? std::string(kernelIsaName(int8PathRun(isa, sliceConfig(mode)))) +
+                                      "-int8"
+                                : std::string(kernelIsaName(isa));
                         for (int k = 1; k <= 4; ++k)
                             benchmark::RegisterBenchmark(
                                 ("SlicedGemv/" + key + "/" + sliceModeName(mode) + "/" + kernel +

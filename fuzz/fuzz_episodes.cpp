@@ -1,5 +1,6 @@
 // libFuzzer target: the episode JSON Lines reader on arbitrary bytes; what
 // it accepts must write back (header, steps, end) and read back the same.
+#include "FuzzReach.h"
 #include "agent/EpisodeLog.h"
 #include "core/Error.h"
 
@@ -8,6 +9,7 @@
 #include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzzreach::input();
     const std::string text(reinterpret_cast<const char*>(data), size);
     std::vector<mobi::EpisodeRecord> eps;
     try {
@@ -15,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const mobi::FormatError&) {
         return 0;
     }
+    fuzzreach::parsed();
     std::string again;
     for (size_t e = 0; e < eps.size(); ++e) {
         again += eps[e].headerJson(int(e)).dump() + "\n";

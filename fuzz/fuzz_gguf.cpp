@@ -1,6 +1,7 @@
 // libFuzzer target: bytes -> a .gguf file -> GgufFile::open (every accessor on
 // every key, every tensor decoded) and loadGguf; a model that loads is written
 // back with saveGguf and must load again.
+#include "FuzzReach.h"
 #include "core/Error.h"
 #include "io/GgufFile.h"
 #include "io/GgufLoader.h"
@@ -92,6 +93,7 @@ void exerciseAccessors(const mobi::GgufFile& g) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzzreach::input();
     static const bool registered = (std::atexit(removeDir), true);
     (void)registered;
     const std::string path = dirPath() + "/in.gguf";
@@ -113,6 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const mobi::UnsupportedError&) {
         return 0;
     }
+    fuzzreach::parsed();
     if (m.weightBytes() > (1u << 20)) return 0;
     mobi::GgufWriteOptions o;
     o.matrixType = mobi::DType::F32;

@@ -1,5 +1,6 @@
 // libFuzzer target: bytes -> llama2.c checkpoint (legacy or ak42) on disk -> loadLlama2c,
 // with no tokenizer, a tokenizer.bin found next to it, or one passed explicitly.
+#include "FuzzReach.h"
 #include "core/Error.h"
 #include "io/Llama2cLoader.h"
 #include "tokenizer/Tokenizer.h"
@@ -40,6 +41,7 @@ float touch(const mobi::Tensor& t) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzzreach::input();
     static const std::string dir = tempDir();
     static const std::string model = dir + "/model.bin";
     static const std::string tokBin = dir + "/tokenizer.bin";
@@ -63,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     try {
         const mobi::Model m = mobi::loadLlama2c(model, options);
+        fuzzreach::parsed();
         volatile float sink = touch(m.weights.tokEmbeddings) + touch(m.weights.finalNorm) +
                               touch(m.weights.classifier());
         for (const mobi::LayerWeights& L : m.weights.layers)

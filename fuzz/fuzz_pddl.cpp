@@ -5,6 +5,7 @@
 // Input forms: a game.tw-pddl JSON file (starts with '{'); or domain text,
 // optionally followed by "\n;;problem\n" and problem text, parsed against
 // that domain (or against a small built-in domain when the domain fails).
+#include "FuzzReach.h"
 #include "core/Error.h"
 #include "env/AlfworldEnv.h"
 #include "env/AlfworldGame.h"
@@ -25,10 +26,12 @@ const char* kDomain =
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzzreach::input();
     const std::string text(reinterpret_cast<const char*>(data), size);
     if (!text.empty() && text[0] == '{') {
         try {
             mobi::AlfworldEnv env(mobi::AlfworldGame::parse(text, "fuzz"), 20);
+            fuzzreach::parsed();
             for (int i = 0; i < 8 && !env.done(); ++i) {
                 const auto adm = env.admissibleCommands();
                 env.step(adm.empty() ? "look" : adm[static_cast<size_t>(i) % adm.size()]);
@@ -54,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const mobi::PddlProblem problem =
             mobi::PddlParser::parseProblem(problemText, domain, "fuzz-problem");
         mobi::PddlState state(mobi::PddlTask::compile(domain, problem, "fuzz-problem"));
+        fuzzreach::parsed();
         for (int i = 0; i < 4 && !state.goalReached(); ++i) {
             const auto actions = state.applicableActions();
             if (actions.empty()) break;

@@ -1,5 +1,6 @@
 // libFuzzer target: bytes -> model.safetensors next to a fixed valid
 // config.json -> SafetensorsFile::open and loadHfDirectory (+ validate).
+#include "FuzzReach.h"
 #include "core/Error.h"
 #include "io/HfLoader.h"
 #include "io/SafetensorsFile.h"
@@ -46,6 +47,7 @@ void removeDir() {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzzreach::input();
     static const bool registered = (std::atexit(removeDir), true);
     (void)registered;
     const std::string& dir = dirPath();
@@ -70,6 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         const mobi::Model m = mobi::loadHfDirectory(dir, {});
         m.validate();
+        fuzzreach::parsed();
         for (const mobi::LayerWeights& L : m.weights.layers)
             (void)L.wq.toF32();
         (void)m.weights.tokEmbeddings.toF32();

@@ -1,5 +1,6 @@
 // libFuzzer target: bytes -> llama2.c tokenizer.bin on disk -> loadLlama2cFile, then both
 // SentencePiece encoders (run.c and llama.cpp flavors) on fixed text and on fuzzed text.
+#include "FuzzReach.h"
 #include "core/Error.h"
 #include "tokenizer/SentencePieceTokenizer.h"
 
@@ -28,6 +29,7 @@ void check(const mobi::Tokenizer& t, std::string_view text, bool bos) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzzreach::input();
     static const std::string path = tempFile();
     if (size < 1) return 0;
     // The first byte picks the declared vocabulary size (0: whatever the file holds)
@@ -42,6 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view tail(reinterpret_cast<const char*>(data + size - textLen), textLen);
     try {
         auto tok = mobi::SentencePieceTokenizer::loadLlama2cFile(path, vocab);
+        fuzzreach::parsed();
         mobi::SentencePieceTokenizer cpp(tok->vocab(), tok->bos(), tok->eos(),
                                          mobi::SentencePieceTokenizer::Flavor::LlamaCpp);
         for (const mobi::Tokenizer* t : {static_cast<const mobi::Tokenizer*>(tok.get()),

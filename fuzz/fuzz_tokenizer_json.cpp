@@ -1,5 +1,6 @@
 // libFuzzer target: bytes as a tokenizer.json (through a temp file), then a
 // few encodes and decodes with whatever tokenizer it describes.
+#include "FuzzReach.h"
 #include "core/Error.h"
 #include "tokenizer/BpeTokenizer.h"
 #include "tokenizer/TokenizerJson.h"
@@ -25,6 +26,7 @@ const std::string& tempPath() {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzzreach::input();
     const std::string& path = tempPath();
     FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) return 0;
@@ -36,6 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const mobi::EngineError&) {
         return 0;
     }
+    fuzzreach::parsed();
     static const char* samples[] = {"", "Hello world", "  the cat's 1234\n\n x",
                                     "caf\xC3\xA9 \xF0\x9F\x98\x80 \xFF\x80", "<s></s><unk>"};
     for (bool special : {false, true}) {

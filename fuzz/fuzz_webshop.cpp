@@ -1,6 +1,7 @@
 // libFuzzer target: the WebShop catalogue reader (JSON Lines of product
 // records) on arbitrary bytes; a catalogue it accepts is searched, its goals
 // derived, and the first goal played a few steps.
+#include "FuzzReach.h"
 #include "core/Error.h"
 #include "env/WebshopCatalog.h"
 #include "env/WebshopEnv.h"
@@ -11,6 +12,7 @@
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzzreach::input();
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     std::shared_ptr<const mobi::WebshopCatalog> catalog;
     try {
@@ -25,6 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (goals.empty()) return 0;
     mobi::WebshopEnv env(catalog, goals.front(), 0);
     env.reset();
+    fuzzreach::parsed(); // a goal is being played
     for (int i = 0; i < 8; ++i) {
         const std::optional<std::string> c = env.expertCommand();
         if (!c || env.step(*c).done) break;

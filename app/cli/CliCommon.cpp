@@ -15,6 +15,13 @@ void addModelOptions(ArgParser& p) {
     p.option("tokenizer", "FILE",
              "tokenizer file for formats that keep it apart (llama2.c tokenizer.bin)");
     p.option("threads", "N", "CPU threads, 0 = all cores", "0", "-t");
+    addParseSpecialFlag(p);
+}
+
+void addParseSpecialFlag(ArgParser& p) {
+    p.flag("parse-special",
+           "special-token text in the input (\"<|endoftext|>\", \"<s>\") becomes the special "
+           "token, as Hugging Face tokenizers do; default: encoded as plain text (llama.cpp)");
 }
 
 int threadsOption(const ArgParser& p) {
@@ -26,6 +33,7 @@ mobi::Model loadModelArg(const ArgParser& p, bool needTokenizer) {
     mobi::LoadOptions o;
     o.tokenizerPath = p.get("tokenizer");
     o.requireTokenizer = needTokenizer;
+    o.parseSpecial = p.flagSet("parse-special");
     return mobi::loadModel(p.has("MODEL") ? p.get("MODEL") : mobi::findEmbeddedModel(), o);
 }
 

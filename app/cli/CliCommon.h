@@ -13,6 +13,8 @@ namespace cli {
 
 // Adds --tokenizer FILE and --threads N.
 void addModelOptions(ArgParser& p);
+// --parse-special (in addModelOptions; loadModelArg applies it).
+void addParseSpecialFlag(ArgParser& p);
 // --threads value (0 = all cores), validated.
 int threadsOption(const ArgParser& p);
 // Loads positional MODEL with --tokenizer; needTokenizer makes a missing one an error.

@@ -14,6 +14,7 @@ int runTokenize(const std::vector<std::string>& args) {
     p.positional("TEXT", "text to tokenize", false);
     p.option("file", "FILE", "tokenize the contents of FILE instead of TEXT");
     p.option("tokenizer", "FILE", "tokenizer file for formats that keep it apart (llama2.c)");
+    addParseSpecialFlag(p);
     p.flag("no-bos", "do not add the BOS token");
     p.flag("pieces", "print each id with its piece");
     p.flag("json", "print JSON: ids, pieces and count");

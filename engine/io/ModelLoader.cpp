@@ -4,6 +4,7 @@
 #include "io/GgufLoader.h"
 #include "io/HfLoader.h"
 #include "io/Llama2cLoader.h"
+#include "tokenizer/Tokenizer.h"
 
 #include <cstring>
 #include <filesystem>
@@ -46,6 +47,7 @@ Model loadModel(const std::string& path, const LoadOptions& options) {
     m.validate();
     if (options.requireTokenizer && !m.tokenizer)
         throw EngineError(path, "no tokenizer found for this model; pass --tokenizer FILE");
+    if (m.tokenizer) m.tokenizer->setParseSpecial(options.parseSpecial);
     return m;
 }
 

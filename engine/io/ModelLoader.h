@@ -16,6 +16,10 @@ struct LoadOptions {
     std::string tokenizerPath;
     // Whether a missing tokenizer is an error (CLI commands that need text).
     bool requireTokenizer = false;
+    // Tokenizer::setParseSpecial for the loaded tokenizer: special-token text
+    // ("<|endoftext|>") in the input becomes the special token. Off by default
+    // (llama.cpp's default; Hugging Face tokenizers parse it by default).
+    bool parseSpecial = false;
 };
 
 // Sniffs the format from the path (directory) and magic bytes.

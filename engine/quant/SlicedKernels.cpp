@@ -219,6 +219,23 @@ void gemmPlan(KernelIsa isa, const Plan& p, const float* X, int64_t ldx, int n, 
 
 } // namespace
 
+KernelIsa slicedInt8KernelIsa(KernelIsa isa, const SlicedMatrix& w) {
+    return slicedInt8Unavailable(isa, w).empty() ? isa : KernelIsa::Scalar;
+}
+
+std::string slicedInt8Unavailable(KernelIsa isa, const SlicedMatrix& w) {
+    if (isa == KernelIsa::Scalar) return "";
+    if (!isaAvailable(isa)) return std::string("this CPU has no ") + kernelIsaName(isa);
+    const Plan p = makePlan(w, 1);
+    if (p.groupSize % 32 != 0)
+        return "group size " + std::to_string(p.groupSize) + " is not a multiple of 32";
+    if (isa == KernelIsa::Avx512 && !int8Avx512Supported(p))
+        return "this CPU lacks AVX-512 BW/VL/DQ/VNNI or GFNI";
+    if (isa == KernelIsa::Avx2 && !int8Avx2Supported(p))
+        return "this CPU lacks AVX-VNNI or GFNI (the AVX2 int8 kernel needs both)";
+    return "";
+}
+
 void slicedGemvRange(KernelIsa isa, const SlicedMatrix& w, int level, const float* x, float* y,
                      int64_t r0, int64_t r1, SlicedKernelMode mode) {
     const Plan p = makePlan(w, level);

@@ -8,6 +8,7 @@
 #include "quant/SlicedMatrix.h"
 
 #include <cstdint>
+#include <string>
 
 namespace mobi {
 
@@ -24,6 +25,15 @@ namespace mobi {
 // (AVX-512: GFNI bit transposes + VNNI; Avx2: the same on 256-bit vectors
 // when the CPU has GFNI and AVX-VNNI; otherwise, and for group sizes that are
 // not multiples of 32, the scalar int8 reference).
+
+// The ISA whose int8 kernel really runs when `isa` is asked for with
+// Int8Act on w: `isa` itself when its SIMD kernel can run here (CPU features
+// and group size), else Scalar (the scalar int8 reference runs instead).
+// Tests skip and benchmarks label by this, so a fallback is never reported
+// as the SIMD path.
+KernelIsa slicedInt8KernelIsa(KernelIsa isa, const SlicedMatrix& w);
+// Why the int8 kernel of `isa` cannot run on w here ("" when it runs).
+std::string slicedInt8Unavailable(KernelIsa isa, const SlicedMatrix& w);
 
 // y[r] = W_k[r] . x for r in [r0, r1); x has w.cols() floats.
 void slicedGemvRange(KernelIsa isa, const SlicedMatrix& w, int level, const float* x, float* y,

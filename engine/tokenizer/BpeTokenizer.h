@@ -24,7 +24,7 @@ struct BpeVocab {
 };
 
 class BpeTokenizer : public Tokenizer {
-public:
+  public:
     // ByteLevel: GPT-2 byte-to-unicode alphabet. SpmCompatible: Llama-2 HF
     // tokenizer.json (prepend U+2581, spaces -> U+2581, <0xNN> byte fallback).
     enum class Mode { ByteLevel, SpmCompatible };
@@ -48,14 +48,14 @@ public:
     PreTokenizer preTokenizer() const { return pre_; }
     bool addsBos() const { return addBos_; }
     // encode() splits user-defined tokens out of the text (llama.cpp with
-    // parse_special=false); with parseSpecial it also matches control and
-    // unknown tokens, as Hugging Face matches every added token.
-    void setParseSpecial(bool parseSpecial) { parseSpecial_ = parseSpecial; }
+    // parse_special=false); with setParseSpecial(true) (Tokenizer) it also
+    // matches control and unknown tokens, as Hugging Face matches every added
+    // token.
     bool ignoresMerges() const { return ignoreMerges_; }
     // ByteLevel: add_prefix_space; SpmCompatible: U+2581 prepended to the text.
     bool addsPrefixSpace() const { return addPrefixSpace_; }
 
-private:
+  private:
     using MergePair = std::pair<std::string, std::string>;
     void setMerges(const std::vector<MergePair>& pairs);
     int lookup(const std::string& s) const;
@@ -70,13 +70,12 @@ private:
     bool addBos_;
     bool ignoreMerges_ = false;   // a whole word in the vocabulary is one token (Llama-3)
     bool addPrefixSpace_ = false; // ByteLevel add_prefix_space; SpmCompatible: prepend U+2581
-    bool parseSpecial_ = false;
     int unkId_ = -1;
-    int byteTokens_[256];         // SpmCompatible: <0xNN> ids (-1 when absent)
-    std::string byteChars_[256];  // ByteLevel: GPT-2 bytes_to_unicode
+    int byteTokens_[256];        // SpmCompatible: <0xNN> ids (-1 when absent)
+    std::string byteChars_[256]; // ByteLevel: GPT-2 bytes_to_unicode
     std::unordered_map<uint32_t, unsigned char> charBytes_; // its inverse
-    std::vector<int> userDefined_; // longest first
-    std::vector<int> controls_;    // control and unknown tokens, longest first
+    std::vector<int> userDefined_;                          // longest first
+    std::vector<int> controls_; // control and unknown tokens, longest first
     std::unordered_map<std::string, int> index_;
     // ByteLevel: (left, right) text pair -> rank, as llama.cpp's bpe_ranks.
     std::unordered_map<std::string, int> mergeRank_;

@@ -120,6 +120,17 @@ SentencePieceTokenizer::SentencePieceTokenizer(SpmVocab vocab, int bos, int eos,
     std::stable_sort(userDefined_.begin(), userDefined_.end(), [&](int a, int b) {
         return vocab_.pieces[a].size() > vocab_.pieces[b].size();
     });
+    // With parseSpecial (llama.cpp parse_special = true) control and unknown
+    // tokens are matched too, longest first.
+    for (int i = 0; i < ni; ++i)
+        if (!vocab_.pieces[i].empty() &&
+            (vocab_.types[i] == static_cast<int>(TokenType::UserDefined) ||
+             vocab_.types[i] == static_cast<int>(TokenType::Control) ||
+             vocab_.types[i] == static_cast<int>(TokenType::Unknown)))
+            specials_.push_back(i);
+    std::stable_sort(specials_.begin(), specials_.end(), [&](int a, int b) {
+        return vocab_.pieces[a].size() > vocab_.pieces[b].size();
+    });
 }
 
 std::shared_ptr<SentencePieceTokenizer>
@@ -277,8 +288,10 @@ std::vector<int> SentencePieceTokenizer::encodeLlamaCpp(std::string_view text, b
     if (addBos && bos_ >= 0) out.push_back(bos_);
     if (text.empty()) return out;
 
-    // User-defined tokens split the text first, in order.
-    const std::vector<TextFragment> frags = splitOnSpecialTokens(text, userDefined_, vocab_.pieces);
+    // User-defined tokens (and with parseSpecial control and unknown ones)
+    // split the text first, in order.
+    const std::vector<TextFragment> frags =
+        splitOnSpecialTokens(text, parseSpecial_ ? specials_ : userDefined_, vocab_.pieces);
 
     bool prevSpecial = true; // the space prefix goes at the start and after special tokens
     std::string buf;

@@ -76,6 +76,7 @@ class SentencePieceTokenizer : public Tokenizer {
     int byteTokens_[256];
     int unkId_ = -1;
     std::vector<int> userDefined_; // split out of raw text before encoding, longest first
+    std::vector<int> specials_;    // userDefined_ + control and unknown (parseSpecial)
 };
 
 } // namespace mobi

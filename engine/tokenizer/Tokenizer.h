@@ -9,7 +9,7 @@
 namespace mobi {
 
 class Tokenizer {
-public:
+  public:
     virtual ~Tokenizer() = default;
     // Encodes text the way the reference implementation does (llama.cpp for
     // GGUF/HF vocabularies, run.c for llama2.c tokenizer.bin), with BOS first
@@ -28,9 +28,19 @@ public:
     int eos() const { return eos_; }
     void setSpecial(int bos, int eos) { bos_ = bos, eos_ = eos; }
 
-protected:
+    // Special-token text in the input. Off (the default, llama.cpp's
+    // parse_special = false): text such as "<|endoftext|>" or "<s>" is encoded
+    // as plain text; only user-defined tokens are split out. On (what Hugging
+    // Face tokenizers do by default): control and unknown tokens are matched
+    // too and become those tokens. llama2.c tokenizer.bin vocabularies (run.c)
+    // have no special-token text, so there it changes nothing.
+    void setParseSpecial(bool on) { parseSpecial_ = on; }
+    bool parseSpecial() const { return parseSpecial_; }
+
+  protected:
     int bos_ = -1;
     int eos_ = -1;
+    bool parseSpecial_ = false;
 };
 
 } // namespace mobi

@@ -12,7 +12,7 @@
 class TestCli : public QObject {
     Q_OBJECT
 
-private:
+  private:
     static QString stories() { return testdata::path("models/stories260K/stories260K.bin"); }
     static QString storiesGguf() { return testdata::path("models/stories260K/stories260K.gguf"); }
     static QString tinyStories() { return testdata::path("text/TinyStories-valid.head30k.txt"); }
@@ -39,22 +39,22 @@ private:
         QVERIFY2(!err.isEmpty(), qPrintable("no message for " + args.join(' ')));
         QVERIFY2(!err.contains('\n') || err.count('\n') == 1,
                  qPrintable("message is not one line: " + err)); // usage errors add a hint line
-        QVERIFY2(err.contains(mention), qPrintable("message does not name " + mention + ": " + err));
+        QVERIFY2(err.contains(mention),
+                 qPrintable("message does not name " + mention + ": " + err));
         QVERIFY2(!err.contains("Assertion") && !err.contains("terminate called"),
                  qPrintable("looks like a crash: " + err));
     }
 
     static double perplexityOf(const QString& model, int ctx) {
-        const testdata::CliResult r =
-            testdata::runCli({"perplexity", model, "--text", tinyStories(), "--ctx",
-                              QString::number(ctx), "--json"},
-                             600000);
+        const testdata::CliResult r = testdata::runCli(
+            {"perplexity", model, "--text", tinyStories(), "--ctx", QString::number(ctx), "--json"},
+            600000);
         if (r.exitCode != 0) qWarning() << r.err;
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         return o.value("perplexity").toDouble(-1);
     }
 
-private slots:
+  private slots:
     void helpForEveryCommand_data() {
         QTest::addColumn<QString>("cmd");
         for (const char* c : {"info", "tokenize", "generate", "perplexity", "convert",
@@ -94,8 +94,10 @@ private slots:
         REQUIRE_DATA("models/stories260K/" + file);
         REQUIRE_DATA("text/TinyStories-valid.head30k.txt");
         const double got = perplexityOf(testdata::path("models/stories260K/" + file), ctx);
-        QVERIFY2(std::abs(got - want) / want < 0.002,
-                 qPrintable(QString("ppl %1, llama.cpp %2").arg(got).arg(want)));
+        // Within 0.01% of llama.cpp's value (the largest gap on the reference
+        // machine is 0.0034%; the reference is printed to 4 decimals).
+        QVERIFY2(std::abs(got - want) / want < 1e-4,
+                 qPrintable(QString("ppl %1, llama.cpp %2").arg(got, 0, 'f', 6).arg(want)));
     }
 
     void conversionsGiveSameGreedyText() {
@@ -111,6 +113,27 @@ private slots:
         QVERIFY(a.size() > 100);
         QCOMPARE(b, a);
         QCOMPARE(c, a);
+    }
+
+    // --parse-special: special-token text becomes the token; without it
+    // (the default) the text is encoded as plain text.
+    void tokenizeParseSpecial() {
+        const QString model =
+            testdata::path("models/tiny-random-llama2-gguf/llama-2-tiny-random.gguf");
+        REQUIRE_DATA("models/tiny-random-llama2-gguf/llama-2-tiny-random.gguf");
+        auto ids = [&](const QStringList& extra) {
+            const testdata::CliResult r = testdata::runCli(
+                QStringList{"tokenize", model, "<s>Hello</s>", "--no-bos"} + extra);
+            QList<int> out;
+            if (r.exitCode != 0) return out;
+            for (const QByteArray& t : r.out.trimmed().split(' '))
+                out << t.toInt();
+            return out;
+        };
+        QCOMPARE(ids({"--parse-special"}), (QList<int>{1, 15043, 2}));
+        const QList<int> plain = ids({});
+        QVERIFY(plain.size() > 3);
+        QVERIFY(!plain.contains(1) && !plain.contains(2));
     }
 
     void badInputFailsCleanly() {

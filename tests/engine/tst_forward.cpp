@@ -587,8 +587,10 @@ class TestForward : public QObject {
               ctx, r.ppl, r.chunks, static_cast<long long>(r.scoredTokens), want);
         QCOMPARE(r.chunks, int(tokens.size()) / ctx);
         QCOMPARE(r.scoredTokens, int64_t(r.chunks) * (ctx - 1 - ctx / 2));
-        QVERIFY2(std::fabs(r.ppl - want) / want < 0.002,
-                 qPrintable(QString::number(r.ppl, 'f', 4)));
+        // The largest gap on the reference machine is 0.0034% (5.8585 against
+        // llama.cpp's 5.8583, printed to 4 decimals): 0.01% leaves room for
+        // float differences between CPUs.
+        QVERIFY2(std::fabs(r.ppl - want) / want < 1e-4, qPrintable(QString::number(r.ppl, 'f', 6)));
     }
 };
 

@@ -305,7 +305,9 @@ class TestQ8Int8Gemv : public QObject {
             ++same;
         qInfo("greedy, top level: Q8_0 + int8 follows F16 + float for %d of 24 tokens: %s",
               same - 1, q8.tokenizer->decode(std::vector<int>(gq.begin() + 1, gq.end())).c_str());
-        QVERIFY(same >= 5);
+        // All 24 agree on the reference machine; 20 leaves room for a near-tie
+        // argmax that float differences on another CPU may flip.
+        QVERIFY2(same - 1 >= 20, qPrintable(QString::number(same - 1)));
 
         // Perplexity on the first 8 chunks of 512 tokens: each level and mode
         // within 1% of the F16-classifier file's.

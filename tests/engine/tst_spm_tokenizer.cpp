@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -300,6 +301,30 @@ class TestSpmTokenizer : public QObject {
             ++n;
         }
         QCOMPARE(n, 37);
+    }
+
+    // Special-token text: plain text by default (llama.cpp's parse_special =
+    // false), the control token with setParseSpecial(true) (llama.cpp's
+    // parse_special = true, as Hugging Face tokenizers behave): the text
+    // after it gets the space prefix again, as after BOS. run.c's flavor has
+    // no special-token text and is unchanged.
+    void parseSpecial() {
+        if (!have32k()) QSKIP("Llama-2 vocabularies not found in the shared data");
+        const std::string text = "<s>Hello</s>";
+        QVERIFY(!gguf32k_->parseSpecial());
+        const std::vector<int> plain = gguf32k_->encode(text, false);
+        QVERIFY(std::find(plain.begin(), plain.end(), 1) == plain.end());
+        QVERIFY(std::find(plain.begin(), plain.end(), 2) == plain.end());
+        QCOMPARE(gguf32k_->decode(plain), " " + text);
+        gguf32k_->setParseSpecial(true);
+        const std::vector<int> special = gguf32k_->encode(text, false);
+        gguf32k_->setParseSpecial(false);
+        QCOMPARE(special, (std::vector<int>{1, 15043, 2})); // <s> "▁Hello" </s>
+        QVERIFY(gguf32k_->encode(text, false) == plain);
+        const std::vector<int> bin = bin32k_->encode(text, false);
+        bin32k_->setParseSpecial(true);
+        QVERIFY(bin32k_->encode(text, false) == bin);
+        bin32k_->setParseSpecial(false);
     }
 
     void byteFallbackAndEdges() {

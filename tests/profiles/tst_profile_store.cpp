@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QThread>
@@ -569,12 +570,26 @@ class TestProfileStore : public QObject {
             QCOMPARE(std::stoi(*q.rows[0][1]), 30);
             QVERIFY(std::stoi(*q.rows[0][2]) >= 1 && std::stoi(*q.rows[0][3]) <= 4);
             QCOMPARE(std::stoi(*q.rows[0][4]), 30 * 5);
-            // Level k has k + 1 bits here (slices 2,1,1,1).
-            QVERIFY(std::fabs(std::stod(*q.rows[0][5]) + 1 - 3.5) < 0.5);
-            const QueryResult lp =
-                sd.query("SELECT COUNT(*), AVG(avg_bits) FROM MOBI_LAYER_PRECISION");
-            QCOMPARE(std::stoi(*lp.rows[0][0]), 5);
-            QVERIFY(std::fabs(std::stod(*lp.rows[0][1]) - 3.5) < 0.5);
+            // Level k has k + 1 bits here (slices 2,1,1,1). The stored levels
+            // average to the achieved bits the CLI reports (printed to 3
+            // decimals), which the routers hold near the budget: 3.553 on the
+            // reference machine for these 30 positions (150 decisions, 1/150
+            // bit each, on text the routers were not calibrated on).
+            const double stored = std::stod(*q.rows[0][5]) + 1;
+            const QRegularExpressionMatch achieved =
+                QRegularExpression(QStringLiteral("achieved ([0-9.]+) bits"))
+                    .match(QString::fromUtf8(pr.err));
+            QVERIFY2(achieved.hasMatch(), pr.err.constData());
+            QVERIFY(std::fabs(stored - achieved.captured(1).toDouble()) <= 0.0005);
+            QVERIFY2(std::fabs(stored - 3.5) < 0.1, qPrintable(QString::number(stored)));
+            // Each layer's precision is the average of its own stored levels.
+            const QueryResult lp = sd.query(
+                "SELECT p.layer, p.avg_bits, AVG(t.level) + 1 FROM MOBI_LAYER_PRECISION p JOIN "
+                "MOBI_TOKEN_LAYER t ON t.layer = p.layer GROUP BY p.layer ORDER BY p.layer");
+            QCOMPARE(int(lp.rows.size()), 5);
+            for (const auto& row : lp.rows)
+                QVERIFY2(std::fabs(std::stod(*row[1]) - std::stod(*row[2])) < 1e-9,
+                         row[0]->c_str());
         }
         auto bad = testdata::runCli(
             {"report", a, "--compare", dir.path() + "/none.sqlite", "--html", html});
