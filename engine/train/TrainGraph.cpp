@@ -1,6 +1,7 @@
 #include "train/TrainGraph.h"
 
 #include "core/Error.h"
+#include "kernels/FmaPeak.h"
 
 #include <chrono>
 #include <cmath>
@@ -16,7 +17,9 @@ TrainGraph::TrainGraph(const ParamLayout& layout, ThreadPool& pool, KernelIsa is
 
 void TrainGraph::timed(const GemmProblem& p) {
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = processCpuSeconds();
     gemmF32(pool_, isa_, p);
+    stats_.linearCpuSeconds += processCpuSeconds() - c0;
     stats_.linearSeconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     stats_.linearFlops += gemmFlops(p);

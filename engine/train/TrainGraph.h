@@ -20,6 +20,7 @@ struct GraphStats {
     double matmulFlops = 0;   // linears, classifier and attention products
     double linearFlops = 0;   // the pool-wide linears and classifier only
     double linearSeconds = 0; // wall time inside those
+    double linearCpuSeconds = 0; // process CPU time inside those (all threads)
 };
 
 class TrainGraph {
