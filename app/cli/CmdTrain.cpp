@@ -10,11 +10,8 @@
 #include "train/TrainCheckpoint.h"
 #include "train/TrainData.h"
 #include "train/TrainModelIo.h"
-#include "train/Trainer.h"
-#if __has_include("train/TokenizerFit.h")
 #include "train/TokenizerFit.h"
-#define MOBI_HAVE_TOKENIZER_FIT 1
-#endif
+#include "train/Trainer.h"
 
 #include <atomic>
 #include <chrono>
@@ -52,7 +49,7 @@ void declareOptions(ArgParser& p) {
     p.option("output", "OUT.gguf", "the trained model (llama GGUF, tokenizer inside)", "", "-o");
     p.option("init", "MODEL", "start from this model's weights, tokenizer and metadata");
     p.option("tokenizer", "MODEL", "take the tokenizer (SentencePiece) of this model");
-    p.option("vocab", "N", "pieces of a tokenizer fitted on the data (no --tokenizer/--init)",
+    p.option("vocab", "N", "pieces of the SentencePiece BPE tokenizer fitted on the data when neither --tokenizer nor --init is given",
              "1024");
     p.option("dim", "D", "model width", "256");
     p.option("layers", "L", "blocks", "6");
@@ -121,7 +118,6 @@ tokenizerFor(const ArgParser& p, const std::vector<mobi::TextRecord>& texts) {
         o.requireTokenizer = true;
         return mobi::trainingTokenizer(*mobi::loadModel(p.get("tokenizer"), o).tokenizer);
     }
-#ifdef MOBI_HAVE_TOKENIZER_FIT
     std::vector<std::string> all;
     for (const mobi::TextRecord& r : texts)
         all.push_back(r.text);
@@ -130,10 +126,6 @@ tokenizerFor(const ArgParser& p, const std::vector<mobi::TextRecord>& texts) {
     std::fprintf(stderr, "fitting a %d-piece tokenizer on %zu texts ...\n", fo.vocabSize,
                  all.size());
     return mobi::trainingTokenizer(*mobi::makeFittedTokenizer(mobi::fitSentencePieceBpe(all, fo)));
-#else
-    (void)texts;
-    throw UsageError("this build cannot fit a tokenizer: pass --tokenizer MODEL or --init MODEL");
-#endif
 }
 
 // The run's state: from the checkpoint, the --init model, or fresh weights.

@@ -70,6 +70,24 @@ class TestCliTrain : public QObject {
             QVERIFY2(r.out.contains(opt), opt);
     }
 
+    // Needs no shared data: the tokenizer is fitted on the records.
+    void fitsATokenizerTrainsAndExports() {
+        const QString out = tmp_.filePath("fit.gguf");
+        const auto r = testdata::runCli(
+            {"train", "--data", data_, "-o", out, "--vocab", "300", "--dim", "32", "--layers", "2",
+             "--heads", "4", "--kv-heads", "2", "--hidden", "64", "--ctx", "96", "--steps", "4",
+             "--batch-tokens", "300", "--threads", "2", "--type", "f16"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.err.contains("fitting a 300-piece tokenizer"));
+        QVERIFY(r.out.contains("step 4/4 loss"));
+        const auto info = testdata::runCli({"info", out});
+        QCOMPARE(info.exitCode, 0);
+        QVERIFY(info.out.contains("sentencepiece, 300 tokens"));
+        QVERIFY(info.out.contains("matrices F16"));
+        const auto gen = testdata::runCli({"generate", out, "-p", "task: put a mug", "-n", "4"});
+        QVERIFY2(gen.exitCode == 0, gen.err.constData());
+    }
+
     void trainsExportsAndEveryCommandLoadsIt() {
         REQUIRE_DATA("models/stories260K/stories260K.gguf");
         const QString out = tmp_.filePath("m.gguf"), ck = tmp_.filePath("ck");
