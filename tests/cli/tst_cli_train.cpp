@@ -86,6 +86,18 @@ class TestCliTrain : public QObject {
         QVERIFY(info.out.contains("matrices F16"));
         const auto gen = testdata::runCli({"generate", out, "-p", "task: put a mug", "-n", "4"});
         QVERIFY2(gen.exitCode == 0, gen.err.constData());
+        // MoBiSlice and MoBiRoute take it as they take any llama GGUF.
+        const QString calib = tmp_.filePath("calib.txt");
+        writeFile(calib, demos().repeated(3).replace("\\n", "\n"));
+        const auto sl = testdata::runCli({"slice", out, "-o", tmp_.filePath("fit-s.gguf")});
+        QVERIFY2(sl.exitCode == 0, sl.err.constData());
+        const auto rc = testdata::runCli({"route", "calibrate", tmp_.filePath("fit-s.gguf"),
+                                          "--text", calib, "-o", tmp_.filePath("fit-r.gguf"),
+                                          "--tokens", "512", "--epochs", "3"});
+        QVERIFY2(rc.exitCode == 0, rc.err.constData());
+        const auto ppl = testdata::runCli({"perplexity", tmp_.filePath("fit-r.gguf"), "--text",
+                                           calib, "--ctx", "64", "--budget", "3"});
+        QVERIFY2(ppl.exitCode == 0, ppl.err.constData());
     }
 
     void trainsExportsAndEveryCommandLoadsIt() {
