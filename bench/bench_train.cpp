@@ -96,6 +96,11 @@ void BM_TrainStep(benchmark::State& st) {
 
 } // namespace
 
-BENCHMARK(BM_TrainStep)->Arg(1024)->Arg(512)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK(BM_TrainStep)
+    ->Arg(1024)
+    ->Arg(512)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -481,8 +481,8 @@ void saveGguf(const Model& model, const std::string& path, const GgufWriteOption
              {std::string("general."), std::string("tokenizer."), a + ".",
               std::string("mobiquant."), std::string("mobiroute.")})
             if (key.rfind(prefix, 0) == 0 || key.empty())
-                throw EngineError(path, "metadata key '" + key +
-                                            "' is reserved (the writer sets " + prefix + "*)");
+                throw EngineError(path, "metadata key '" + key + "' is reserved (the writer sets " +
+                                            prefix + "*)");
         md.putString(key, value);
     }
     md.putU32("general.alignment", align);

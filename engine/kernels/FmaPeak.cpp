@@ -80,7 +80,8 @@ FmaPeak measureFmaPeak(ThreadPool& pool, KernelIsa isa) {
             flops += f;
             cpuRate += c > 0 ? f / c : 0;
         });
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         best.wallGflops = std::max(best.wallGflops, flops / s * 1e-9);
         best.cpuGflops = std::max(best.cpuGflops, cpuRate * 1e-9);
     }

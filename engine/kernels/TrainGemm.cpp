@@ -122,10 +122,9 @@ static void gemmDirect(const GemmProblem& p) {
                           p.B + int64_t(p0 + k) * p.ldb + j0 + nr,
                           panel.data() + size_t(k) * kGemmNr);
             for (int i0 = 0; i0 < p.M; i0 += kGemmMr)
-                kernels_detail::gemmDirectAvx512(kc, p.A + i0 * ars + p0 * aks, ars, aks,
-                                                 panel.data(), kGemmNr,
-                                                 p.C + int64_t(i0) * p.ldc + j0, p.ldc, acc,
-                                                 std::min(kGemmMr, p.M - i0), nr);
+                kernels_detail::gemmDirectAvx512(
+                    kc, p.A + i0 * ars + p0 * aks, ars, aks, panel.data(), kGemmNr,
+                    p.C + int64_t(i0) * p.ldc + j0, p.ldc, acc, std::min(kGemmMr, p.M - i0), nr);
         }
     }
 }

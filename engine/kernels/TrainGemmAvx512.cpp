@@ -13,8 +13,8 @@ namespace mobi::kernels_detail {
 
 namespace {
 
-MOBI_TARGET inline __attribute__((always_inline)) void storeTile(__m512 (&c)[kGemmMr][2], float* C, int64_t ldc, bool accumulate,
-                                  int mr, int nr) {
+MOBI_TARGET inline __attribute__((always_inline)) void
+storeTile(__m512 (&c)[kGemmMr][2], float* C, int64_t ldc, bool accumulate, int mr, int nr) {
     if (mr == kGemmMr && nr == kGemmNr) {
 #pragma GCC unroll 12
         for (int r = 0; r < kGemmMr; ++r) {
@@ -53,9 +53,9 @@ MOBI_TARGET inline __attribute__((always_inline)) void storeTile(__m512 (&c)[kGe
 
 } // namespace
 
-MOBI_TARGET void gemmDirectAvx512(int kc, const float* A, int64_t ars, int64_t aks,
-                                  const float* B, int64_t ldb, float* C, int64_t ldc,
-                                  bool accumulate, int mr, int nr) {
+MOBI_TARGET void gemmDirectAvx512(int kc, const float* A, int64_t ars, int64_t aks, const float* B,
+                                  int64_t ldb, float* C, int64_t ldc, bool accumulate, int mr,
+                                  int nr) {
     __m512 c[kGemmMr][2];
 #pragma GCC unroll 12
     for (int r = 0; r < kGemmMr; ++r)

@@ -81,8 +81,8 @@ void TrainAttention::forward(ThreadPool& pool, const std::vector<int>& starts, c
         if (s.size() < need) s.resize(need);
     runTasks(pool, records * s_.nHeads, [&](int task, int thread) {
         const int r = task / s_.nHeads, h = task % s_.nHeads;
-        forwardTask(starts[r], starts[r + 1] - starts[r], h, scratch_[size_t(thread)].data(), q,
-                    k, v, out, lse);
+        forwardTask(starts[r], starts[r + 1] - starts[r], h, scratch_[size_t(thread)].data(), q, k,
+                    v, out, lse);
     });
 }
 
@@ -165,8 +165,8 @@ void TrainAttention::backward(ThreadPool& pool, const std::vector<int>& starts, 
         if (s.size() < need) s.resize(need);
     runTasks(pool, records * s_.nKvHeads, [&](int task, int thread) {
         const int r = task / s_.nKvHeads, kvh = task % s_.nKvHeads;
-        backwardTask(starts[r], starts[r + 1] - starts[r], kvh, scratch_[size_t(thread)].data(),
-                     q, k, v, out, lse, dout, dq, dk, dv);
+        backwardTask(starts[r], starts[r + 1] - starts[r], kvh, scratch_[size_t(thread)].data(), q,
+                     k, v, out, lse, dout, dq, dk, dv);
     });
 }
 

@@ -31,8 +31,8 @@ QByteArray demos() {
     const char* cmds[] = {"go to desk 1", "open drawer 2", "take mug 1 from desk 1", "look"};
     QByteArray out;
     for (int i = 0; i < 24; ++i) {
-        const QByteArray prompt = "task: put a mug on the shelf.\nYou see a desk " +
-                                  QByteArray::number(i % 5) + ".\n>";
+        const QByteArray prompt =
+            "task: put a mug on the shelf.\nYou see a desk " + QByteArray::number(i % 5) + ".\n>";
         const QByteArray text = prompt + " " + cmds[i % 4] + "\n";
         QByteArray esc = text;
         esc.replace("\n", "\\n");
@@ -50,10 +50,29 @@ class TestCliTrain : public QObject {
     QString data_;
 
     QStringList tiny(const QString& out) const {
-        return {"train",   "--data", data_, "-o",      out,       "--tokenizer", tokenizerModel(),
-                "--dim",   "32",     "--layers", "2",  "--heads", "4",         "--kv-heads",
-                "2",       "--hidden", "64",  "--ctx", "96",      "--batch-tokens", "300",
-                "--threads", "2"};
+        return {"train",
+                "--data",
+                data_,
+                "-o",
+                out,
+                "--tokenizer",
+                tokenizerModel(),
+                "--dim",
+                "32",
+                "--layers",
+                "2",
+                "--heads",
+                "4",
+                "--kv-heads",
+                "2",
+                "--hidden",
+                "64",
+                "--ctx",
+                "96",
+                "--batch-tokens",
+                "300",
+                "--threads",
+                "2"};
     }
 
   private slots:
@@ -74,9 +93,10 @@ class TestCliTrain : public QObject {
     void fitsATokenizerTrainsAndExports() {
         const QString out = tmp_.filePath("fit.gguf");
         const auto r = testdata::runCli(
-            {"train", "--data", data_, "-o", out, "--vocab", "300", "--dim", "32", "--layers", "2",
-             "--heads", "4", "--kv-heads", "2", "--hidden", "64", "--ctx", "96", "--steps", "4",
-             "--batch-tokens", "300", "--threads", "2", "--type", "f16"});
+            {"train", "--data",   data_, "-o",      out, "--vocab",        "300", "--dim",
+             "32",    "--layers", "2",   "--heads", "4", "--kv-heads",     "2",   "--hidden",
+             "64",    "--ctx",    "96",  "--steps", "4", "--batch-tokens", "300", "--threads",
+             "2",     "--type",   "f16"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.err.contains("fitting a 300-piece tokenizer"));
         QVERIFY(r.out.contains("step 4/4 loss"));
@@ -104,7 +124,11 @@ class TestCliTrain : public QObject {
         REQUIRE_DATA("models/stories260K/stories260K.gguf");
         const QString out = tmp_.filePath("m.gguf"), ck = tmp_.filePath("ck");
         auto a = tiny(out);
-        a << "--steps" << "6" << "--log-every" << "2" << "--checkpoint" << ck << "--meta"
+        a << "--steps"
+          << "6"
+          << "--log-every"
+          << "2"
+          << "--checkpoint" << ck << "--meta"
           << "mobiscope.agent.prompt_format=mobiscope-agent-v1,mobiscope.agent.prompt_chars=900";
         const auto r = testdata::runCli(a);
         QVERIFY2(r.exitCode == 0, r.err.constData());
@@ -120,9 +144,9 @@ class TestCliTrain : public QObject {
         QVERIFY2(gen.exitCode == 0, gen.err.constData());
         // A DAgger round starts from the exported model.
         const QString next = tmp_.filePath("m2.gguf");
-        const auto init = testdata::runCli({"train", "--data", data_, "-o", next, "--init", out,
-                                            "--steps", "2", "--threads", "2", "--checkpoint",
-                                            tmp_.filePath("ck2")});
+        const auto init =
+            testdata::runCli({"train", "--data", data_, "-o", next, "--init", out, "--steps", "2",
+                              "--threads", "2", "--checkpoint", tmp_.filePath("ck2")});
         QVERIFY2(init.exitCode == 0, init.err.constData());
         const auto info2 = testdata::runCli({"info", next});
         QVERIFY(info2.out.contains("mobiscope-agent-v1"));
@@ -164,13 +188,15 @@ class TestCliTrain : public QObject {
         REQUIRE_DATA("models/stories260K/stories260K.gguf");
         const QString out = tmp_.filePath("c.gguf"), ck = tmp_.filePath("cck");
         auto a = tiny(out);
-        a << "--steps" << "2" << "--checkpoint" << ck;
+        a << "--steps"
+          << "2"
+          << "--checkpoint" << ck;
         QCOMPARE(testdata::runCli(a).exitCode, 0);
         const QByteArray model = readFile(out), good = readFile(ck + "/checkpoint.bin");
         QVERIFY(!model.isEmpty() && !good.isEmpty());
         // Another shape cannot continue the run.
-        auto r = testdata::runCli({"train", "--data", data_, "-o", out, "--resume", ck, "--dim",
-                                   "64", "--steps", "4"});
+        auto r = testdata::runCli(
+            {"train", "--data", data_, "-o", out, "--resume", ck, "--dim", "64", "--steps", "4"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("--dim 64 differs"), r.err.constData());
         // Other data cannot either.
@@ -193,15 +219,23 @@ class TestCliTrain : public QObject {
         REQUIRE_DATA("models/stories260K/stories260K.gguf");
         const QString out = tmp_.filePath("nan.gguf"), ck = tmp_.filePath("nck");
         auto a = tiny(out);
-        a << "--steps" << "20" << "--lr" << "1e30" << "--warmup" << "0" << "--clip" << "0"
-          << "--checkpoint" << ck << "--checkpoint-every" << "1";
+        a << "--steps"
+          << "20"
+          << "--lr"
+          << "1e30"
+          << "--warmup"
+          << "0"
+          << "--clip"
+          << "0"
+          << "--checkpoint" << ck << "--checkpoint-every"
+          << "1";
         const auto r = testdata::runCli(a);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("at step 2"), r.err.constData());
         QVERIFY(!QFile::exists(out));
         // Step 1 was finite: its checkpoint is the last good one and is kept.
-        const auto ok = testdata::runCli({"train", "--data", data_, "-o", out, "--resume", ck,
-                                          "--steps", "1"});
+        const auto ok =
+            testdata::runCli({"train", "--data", data_, "-o", out, "--resume", ck, "--steps", "1"});
         QVERIFY2(ok.exitCode == 0, ok.err.constData());
     }
 
@@ -212,7 +246,11 @@ class TestCliTrain : public QObject {
         auto a = tiny(out);
         a.removeFirst();
         a.prepend("train");
-        a << "--steps" << "1000000" << "--log-every" << "1" << "--checkpoint" << ck;
+        a << "--steps"
+          << "1000000"
+          << "--log-every"
+          << "1"
+          << "--checkpoint" << ck;
         p.start(testdata::cli(), a);
         QVERIFY(p.waitForStarted(10000));
         QByteArray seen;
@@ -226,8 +264,8 @@ class TestCliTrain : public QObject {
         QVERIFY(p.readAllStandardError().contains("interrupted: checkpoint of step"));
         QVERIFY(QFile::exists(ck + "/checkpoint.bin"));
         QVERIFY(!QFile::exists(out));
-        const auto r = testdata::runCli({"train", "--data", data_, "-o", out, "--resume", ck,
-                                         "--steps", "1"});
+        const auto r =
+            testdata::runCli({"train", "--data", data_, "-o", out, "--resume", ck, "--steps", "1"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(QFile::exists(out));
     }
