@@ -236,8 +236,11 @@ int trainLoop(mobi::TrainState& s, const mobi::TrainDataset& data, const RunSetu
     }
     mobi::saveCheckpoint(s, r.ckptDir);
     mobi::exportTrainedGguf(s, r.output, r.type);
-    std::fprintf(stderr, "wrote %s (step %lld; checkpoint in %s)\n", r.output.c_str(),
-                 static_cast<long long>(s.step), r.ckptDir.c_str());
+    std::fprintf(stderr,
+                 "wrote %s (step %lld; checkpoint in %s); records skipped: %d longer than the "
+                 "context, %d without loss tokens, %d that do not decode back\n",
+                 r.output.c_str(), static_cast<long long>(s.step), r.ckptDir.c_str(),
+                 data.skippedLong, data.skippedNoLoss, data.skippedUndecodable);
     return 0;
 }
 

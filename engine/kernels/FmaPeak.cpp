@@ -6,6 +6,11 @@
 #include <mutex>
 
 #if defined(__x86_64__)
+// GCC 12's AVX-512 headers trip -Wuninitialized on _mm512_undefined_*.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #endif
 
