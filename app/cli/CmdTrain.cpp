@@ -137,6 +137,13 @@ mobi::TrainState buildState(const ArgParser& p, const std::vector<mobi::TextReco
         if (p.has("init")) throw UsageError("--resume and --init cannot be combined");
         mobi::TrainState s = mobi::loadCheckpoint(p.get("resume"));
         checkShapeFlags(p, s.config, mobi::checkpointPath(p.get("resume")) + " (checkpoint)");
+        for (const char* f : {"batch-tokens", "micro-tokens", "lr", "min-lr", "warmup", "wd",
+                              "clip", "seed", "epochs", "tokenizer", "vocab"})
+            if (p.has(f))
+                std::fprintf(stderr,
+                             "note: --%s is ignored: a resumed run keeps the checkpoint's "
+                             "settings (only --steps may extend it)\n",
+                             f);
         return s;
     }
     mobi::TrainState s;

@@ -110,15 +110,15 @@ void ropeRow(float* v, int heads, int headDim, const RopeTable& t, int pos, bool
     }
 }
 
-void swigluForward(const float* g, const float* u, float* h, int64_t n) {
+MOBI_CLONES void swigluForward(const float* g, const float* u, float* h, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
-        h[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+        h[i] = g[i] / (1.0f + fastExp(-g[i])) * u[i];
 }
 
-void swigluBackward(const float* g, const float* u, const float* dh, float* dg, float* du,
-                    int64_t n) {
+MOBI_CLONES void swigluBackward(const float* g, const float* u, const float* dh, float* dg,
+                                float* du, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
-        const float s = 1.0f / (1.0f + std::exp(-g[i]));
+        const float s = 1.0f / (1.0f + fastExp(-g[i]));
         const float silu = g[i] * s;
         du[i] = dh[i] * silu;
         dg[i] = dh[i] * u[i] * s * (1.0f + g[i] * (1.0f - s));

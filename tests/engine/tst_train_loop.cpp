@@ -20,6 +20,7 @@ class TestTrainLoop : public QObject {
     void overfitsSmallDataset();
     void resumeReproducesLossCurve();
     void corruptCheckpointIsRefused();
+    void resultsDoNotDependOnThreadCount();
 };
 
 void TestTrainLoop::lossMaskFollowsByteSpans() {
@@ -125,6 +126,26 @@ void TestTrainLoop::corruptCheckpointIsRefused() {
     expectError(bytes.substr(0, bytes.size() / 3), "checksum");
     expectError("hello", "bad magic");
     expectError("", "bad magic");
+}
+
+// Every GEMM element and every reduction is summed in one fixed order
+// whatever the split between threads.
+void TestTrainLoop::resultsDoNotDependOnThreadCount() {
+    const TrainDataset data = tokenizeRecords(tinytrain::texts(), *tinytrain::tokenizer(), 64);
+    std::vector<float> weights[2];
+    std::vector<double> losses[2];
+    const int threads[2] = {1, 3};
+    for (int i = 0; i < 2; ++i) {
+        TrainState s = tinytrain::state();
+        s.hyper.steps = 4;
+        ThreadPool pool(threads[i]);
+        Trainer t(s, data, pool, bestKernelIsa());
+        for (int k = 0; k < 4; ++k)
+            losses[i].push_back(t.step().loss);
+        weights[i] = s.weights;
+    }
+    QVERIFY(losses[0] == losses[1]);
+    QVERIFY(weights[0] == weights[1]);
 }
 
 QTEST_APPLESS_MAIN(TestTrainLoop)
