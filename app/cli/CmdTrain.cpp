@@ -7,11 +7,11 @@
 #include "io/ModelLoader.h"
 #include "kernels/Matmul.h"
 #include "tokenizer/Tokenizer.h"
+#include "train/TokenizerFit.h"
 #include "train/TrainCheckpoint.h"
 #include "train/TrainData.h"
 #include "train/TrainModelIo.h"
 #include "train/Trainer.h"
-#include "train/TokenizerFit.h"
 
 #include <atomic>
 #include <chrono>
@@ -49,7 +49,9 @@ void declareOptions(ArgParser& p) {
     p.option("output", "OUT.gguf", "the trained model (llama GGUF, tokenizer inside)", "", "-o");
     p.option("init", "MODEL", "start from this model's weights, tokenizer and metadata");
     p.option("tokenizer", "MODEL", "take the tokenizer (SentencePiece) of this model");
-    p.option("vocab", "N", "pieces of a tokenizer fitted on the data (no --tokenizer/--init)",
+    p.option("vocab", "N",
+             "pieces of the SentencePiece BPE tokenizer fitted on the data when neither "
+             "--tokenizer nor --init is given",
              "1024");
     p.option("dim", "D", "model width", "256");
     p.option("layers", "L", "blocks", "6");
@@ -90,7 +92,8 @@ int shapeValue(const mobi::ModelConfig& c, const std::string& flag) {
 // Shape flags given next to --resume/--init must agree with the model's.
 void checkShapeFlags(const ArgParser& p, const mobi::ModelConfig& c, const std::string& source) {
     for (const char* f : kShapeFlags)
-        if (p.has(f) && (std::string(f) != "ctx" || source.find("checkpoint") != std::string::npos) &&
+        if (p.has(f) &&
+            (std::string(f) != "ctx" || source.find("checkpoint") != std::string::npos) &&
             p.getInt(f, 1, 1 << 20) != shapeValue(c, f))
             throw mobi::EngineError(source, std::string("--") + f + " " + p.get(f) +
                                                 " differs from the model's " +
@@ -134,6 +137,13 @@ mobi::TrainState buildState(const ArgParser& p, const std::vector<mobi::TextReco
         if (p.has("init")) throw UsageError("--resume and --init cannot be combined");
         mobi::TrainState s = mobi::loadCheckpoint(p.get("resume"));
         checkShapeFlags(p, s.config, mobi::checkpointPath(p.get("resume")) + " (checkpoint)");
+        for (const char* f : {"batch-tokens", "micro-tokens", "lr", "min-lr", "warmup", "wd",
+                              "clip", "seed", "epochs", "tokenizer", "vocab"})
+            if (p.has(f))
+                std::fprintf(stderr,
+                             "note: --%s is ignored: a resumed run keeps the checkpoint's "
+                             "settings (only --steps may extend it)\n",
+                             f);
         return s;
     }
     mobi::TrainState s;
@@ -189,8 +199,7 @@ struct RunSetup {
 };
 
 // Trains to the state's step count. Returns the exit code.
-int trainLoop(mobi::TrainState& s, const mobi::TrainDataset& data, const RunSetup& r,
-              int threads) {
+int trainLoop(mobi::TrainState& s, const mobi::TrainDataset& data, const RunSetup& r, int threads) {
     mobi::ThreadPool pool(threads);
     mobi::Trainer trainer(s, data, pool, mobi::bestKernelIsa());
     const int64_t first = s.step;
@@ -234,8 +243,11 @@ int trainLoop(mobi::TrainState& s, const mobi::TrainDataset& data, const RunSetu
     }
     mobi::saveCheckpoint(s, r.ckptDir);
     mobi::exportTrainedGguf(s, r.output, r.type);
-    std::fprintf(stderr, "wrote %s (step %lld; checkpoint in %s)\n", r.output.c_str(),
-                 static_cast<long long>(s.step), r.ckptDir.c_str());
+    std::fprintf(stderr,
+                 "wrote %s (step %lld; checkpoint in %s); records skipped: %d longer than the "
+                 "context, %d without loss tokens, %d that do not decode back\n",
+                 r.output.c_str(), static_cast<long long>(s.step), r.ckptDir.c_str(),
+                 data.skippedLong, data.skippedNoLoss, data.skippedUndecodable);
     return 0;
 }
 
@@ -256,7 +268,8 @@ int runTrain(const std::vector<std::string>& args) {
     RunSetup r;
     r.output = p.get("output");
     r.ckptDir = p.has("checkpoint") ? p.get("checkpoint")
-                                    : p.has("resume") ? p.get("resume") : r.output + ".ckpt";
+                : p.has("resume")   ? p.get("resume")
+                                    : r.output + ".ckpt";
     r.every = p.getInt64("checkpoint-every", 0, INT64_MAX);
     r.logEvery = p.getInt64("log-every", 1, INT64_MAX);
     const std::string type = p.get("type");
@@ -289,9 +302,10 @@ int runTrain(const std::vector<std::string>& args) {
     } else {
         s.dataFingerprint = data.fingerprint;
         const mobi::BatchPlanner planner(data, s.hyper.seed, s.hyper.batchTokens);
-        s.hyper.steps = p.has("steps") ? p.getInt64("steps", 1, INT64_MAX / 2)
-                                       : std::max<int64_t>(1, std::llround(p.getDouble("epochs", 1e-9, 1e6) *
-                                                                           planner.stepsPerEpoch()));
+        s.hyper.steps = p.has("steps")
+                            ? p.getInt64("steps", 1, INT64_MAX / 2)
+                            : std::max<int64_t>(1, std::llround(p.getDouble("epochs", 1e-9, 1e6) *
+                                                                planner.stepsPerEpoch()));
     }
     const mobi::ParamLayout layout(s.config);
     std::fprintf(stderr,

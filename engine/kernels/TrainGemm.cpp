@@ -104,10 +104,39 @@ void zeroC(const GemmProblem& p) {
 
 } // namespace
 
+// Small products (attention's per-head blocks) read A in place: packing it
+// would cost as much as the multiply-adds it speeds up. B's panel is copied
+// to contiguous rows (a plain row copy), since its rows at power-of-two
+// strides would all fall into the same few L1 sets.
+static void gemmDirect(const GemmProblem& p) {
+    const int64_t ars = p.transA ? 1 : p.lda, aks = p.transA ? p.lda : 1;
+    thread_local std::vector<float> panel;
+    panel.resize(static_cast<size_t>(kKc) * kGemmNr);
+    for (int p0 = 0; p0 < p.K; p0 += kKc) {
+        const int kc = std::min(kKc, p.K - p0);
+        const bool acc = p.accumulate || p0 > 0;
+        for (int j0 = 0; j0 < p.N; j0 += kGemmNr) {
+            const int nr = std::min(kGemmNr, p.N - j0);
+            for (int k = 0; k < kc; ++k)
+                std::copy(p.B + int64_t(p0 + k) * p.ldb + j0,
+                          p.B + int64_t(p0 + k) * p.ldb + j0 + nr,
+                          panel.data() + size_t(k) * kGemmNr);
+            for (int i0 = 0; i0 < p.M; i0 += kGemmMr)
+                kernels_detail::gemmDirectAvx512(
+                    kc, p.A + i0 * ars + p0 * aks, ars, aks, panel.data(), kGemmNr,
+                    p.C + int64_t(i0) * p.ldc + j0, p.ldc, acc, std::min(kGemmMr, p.M - i0), nr);
+        }
+    }
+}
+
 void gemmF32(KernelIsa isa, const GemmProblem& p) {
     if (p.M <= 0 || p.N <= 0) return;
     if (p.K <= 0) {
         if (!p.accumulate) zeroC(p);
+        return;
+    }
+    if (isa == KernelIsa::Avx512 && !p.transB && (p.M <= 2 * kMc || p.K <= 128)) {
+        gemmDirect(p);
         return;
     }
     auto micro = isa == KernelIsa::Avx512 ? kernels_detail::gemmMicroAvx512

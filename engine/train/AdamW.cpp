@@ -30,7 +30,8 @@ float scheduledLearningRate(int64_t s, int64_t total, float peak, float minLr, i
     if (warmup > 0 && s < warmup) return peak * float(s + 1) / float(warmup);
     const int64_t span = std::max<int64_t>(1, total - 1 - warmup);
     const double progress = std::min(1.0, double(s - warmup) / double(span));
-    return static_cast<float>(minLr + 0.5 * (peak - minLr) * (1.0 + std::cos(M_PI * progress)));
+    return static_cast<float>(minLr + 0.5 * (peak - minLr) *
+                                          (1.0 + std::cos(3.14159265358979323846 * progress)));
 }
 
 double gradientNorm(const float* g, size_t n) {

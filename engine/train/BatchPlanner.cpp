@@ -58,7 +58,7 @@ std::vector<TrainBatch> BatchPlanner::microBatches(const std::vector<int>& recor
         for (int i = 0; i < len; ++i) {
             cur.tokens.push_back(rec.tokens[size_t(i)]);
             cur.targets.push_back(i + 1 < len && rec.loss[size_t(i) + 1] ? rec.tokens[size_t(i) + 1]
-                                                                        : -1);
+                                                                         : -1);
         }
         cur.starts.push_back(cur.size());
     }

@@ -17,7 +17,7 @@ struct ParamTensor {
     std::vector<int64_t> shape; // row-major, outermost first
     size_t offset = 0;          // in floats
     size_t size = 0;
-    bool matrix = false;        // weight decay applies to matrices only
+    bool matrix = false; // weight decay applies to matrices only
 };
 
 struct LayerParams {

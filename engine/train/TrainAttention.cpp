@@ -31,35 +31,35 @@ template <typename Fn> void runTasks(ThreadPool& pool, int count, const Fn& fn) 
 
 } // namespace
 
+// Kt[d * len + j] = x[(start + j) * stride + d]: a head's keys (or values)
+// as rows over positions, so score products read them without packing.
+static void transposeHead(const float* x, int64_t stride, int len, int hd, float* xt) {
+    for (int j = 0; j < len; ++j)
+        for (int d = 0; d < hd; ++d)
+            xt[size_t(d) * len + j] = x[size_t(j) * stride + d];
+}
+
 void TrainAttention::forwardTask(int start, int len, int h, float* S, const float* q,
                                  const float* k, const float* v, float* out, float* lse) const {
     const int hd = s_.headDim, qDim = s_.qDim(), kvDim = s_.kvDim();
     const int kvh = h / (s_.nHeads / s_.nKvHeads);
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    float* Kt = S + size_t(kQueryBlock) * len;
+    transposeHead(k + size_t(start) * kvDim + kvh * hd, kvDim, len, hd, Kt);
     for (int i0 = 0; i0 < len; i0 += kQueryBlock) {
         const int bq = std::min(kQueryBlock, len - i0), nk = i0 + bq;
-        GemmProblem sc;
+        GemmProblem sc; // raw scores Q K^T
         sc.M = bq, sc.N = nk, sc.K = hd;
         sc.A = q + size_t(start + i0) * qDim + h * hd, sc.lda = qDim;
-        sc.B = k + size_t(start) * kvDim + kvh * hd, sc.ldb = kvDim, sc.transB = true;
+        sc.B = Kt, sc.ldb = len;
         sc.C = S, sc.ldc = nk;
         gemmF32(isa_, sc);
         for (int i = 0; i < bq; ++i) {
             float* row = S + size_t(i) * nk;
             const int valid = i0 + i + 1;
-            float mx = -INFINITY;
-            for (int j = 0; j < valid; ++j) {
-                row[j] *= scale;
-                mx = std::max(mx, row[j]);
-            }
-            float sum = 0;
-            for (int j = 0; j < valid; ++j) {
-                row[j] = fastExp(row[j] - mx);
-                sum += row[j];
-            }
-            const float inv = 1.0f / sum;
-            for (int j = 0; j < valid; ++j)
-                row[j] *= inv;
+            const float mx = maxOfRow(row, valid) * scale;
+            const float sum = expShiftRow(row, valid, scale, mx);
+            scaleRow(row, valid, 1.0f / sum);
             std::fill(row + valid, row + nk, 0.0f);
             lse[size_t(start + i0 + i) * s_.nHeads + h] = mx + std::log(sum);
         }
@@ -76,13 +76,13 @@ void TrainAttention::forward(ThreadPool& pool, const std::vector<int>& starts, c
                              const float* k, const float* v, float* out, float* lse) {
     const int records = static_cast<int>(starts.size()) - 1;
     scratch_.resize(static_cast<size_t>(pool.size()));
-    const size_t need = size_t(kQueryBlock) * longest(starts) * 2;
+    const size_t need = size_t(kQueryBlock + s_.headDim) * longest(starts);
     for (auto& s : scratch_)
         if (s.size() < need) s.resize(need);
     runTasks(pool, records * s_.nHeads, [&](int task, int thread) {
         const int r = task / s_.nHeads, h = task % s_.nHeads;
-        forwardTask(starts[r], starts[r + 1] - starts[r], h, scratch_[size_t(thread)].data(), q,
-                    k, v, out, lse);
+        forwardTask(starts[r], starts[r + 1] - starts[r], h, scratch_[size_t(thread)].data(), q, k,
+                    v, out, lse);
     });
 }
 
@@ -93,11 +93,15 @@ void TrainAttention::backwardTask(int start, int len, int kvh, float* scratch, c
     const int hd = s_.headDim, qDim = s_.qDim(), kvDim = s_.kvDim();
     const int group = s_.nHeads / s_.nKvHeads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    const size_t half = size_t(kQueryBlock) * len;
+    const size_t block = size_t(kQueryBlock) * len;
     float* P = scratch;
-    float* dP = scratch + half;
+    float* dP = scratch + block;
+    float* Kt = scratch + 2 * block;
+    float* Vt = Kt + size_t(hd) * len;
     const float* kBase = k + size_t(start) * kvDim + kvh * hd;
     const float* vBase = v + size_t(start) * kvDim + kvh * hd;
+    transposeHead(kBase, kvDim, len, hd, Kt);
+    transposeHead(vBase, kvDim, len, hd, Vt);
     float* dkBase = dk + size_t(start) * kvDim + kvh * hd;
     float* dvBase = dv + size_t(start) * kvDim + kvh * hd;
     for (int t = 0; t < len; ++t) {
@@ -113,11 +117,11 @@ void TrainAttention::backwardTask(int start, int len, int kvh, float* scratch, c
             GemmProblem sc; // P = softmax(Q K^T scale) from the saved lse
             sc.M = bq, sc.N = nk, sc.K = hd;
             sc.A = qBlk, sc.lda = qDim;
-            sc.B = kBase, sc.ldb = kvDim, sc.transB = true;
+            sc.B = Kt, sc.ldb = len;
             sc.C = P, sc.ldc = nk;
             gemmF32(isa_, sc);
             GemmProblem dp = sc; // dP = dO V^T
-            dp.A = doBlk, dp.B = vBase, dp.C = dP;
+            dp.A = doBlk, dp.B = Vt, dp.C = dP;
             gemmF32(isa_, dp);
             for (int i = 0; i < bq; ++i) {
                 float* pr = P + size_t(i) * nk;
@@ -127,10 +131,8 @@ void TrainAttention::backwardTask(int start, int len, int kvh, float* scratch, c
                 float D = 0; // rowsum(dO * O)
                 for (int d = 0; d < hd; ++d)
                     D += doBlk[size_t(i) * qDim + d] * oBlk[size_t(i) * qDim + d];
-                for (int j = 0; j < valid; ++j) {
-                    pr[j] = fastExp(pr[j] * scale - l);
-                    dr[j] = pr[j] * (dr[j] - D) * scale;
-                }
+                expShiftRow(pr, valid, scale, l);
+                softmaxGradRow(pr, dr, valid, D, scale);
                 std::fill(pr + valid, pr + nk, 0.0f);
                 std::fill(dr + valid, dr + nk, 0.0f);
             }
@@ -158,13 +160,13 @@ void TrainAttention::backward(ThreadPool& pool, const std::vector<int>& starts, 
                               const float* dout, float* dq, float* dk, float* dv) {
     const int records = static_cast<int>(starts.size()) - 1;
     scratch_.resize(static_cast<size_t>(pool.size()));
-    const size_t need = size_t(kQueryBlock) * longest(starts) * 2;
+    const size_t need = size_t(2 * kQueryBlock + 2 * s_.headDim) * longest(starts);
     for (auto& s : scratch_)
         if (s.size() < need) s.resize(need);
     runTasks(pool, records * s_.nKvHeads, [&](int task, int thread) {
         const int r = task / s_.nKvHeads, kvh = task % s_.nKvHeads;
-        backwardTask(starts[r], starts[r + 1] - starts[r], kvh, scratch_[size_t(thread)].data(),
-                     q, k, v, out, lse, dout, dq, dk, dv);
+        backwardTask(starts[r], starts[r + 1] - starts[r], kvh, scratch_[size_t(thread)].data(), q,
+                     k, v, out, lse, dout, dq, dk, dv);
     });
 }
 

@@ -26,9 +26,9 @@ class TrainAttention {
     void forward(ThreadPool& pool, const std::vector<int>& starts, const float* q, const float* k,
                  const float* v, float* out, float* lse);
     // From dout, writes dq [n x qDim], dk and dv [n x kvDim] (overwritten).
-    void backward(ThreadPool& pool, const std::vector<int>& starts, const float* q,
-                  const float* k, const float* v, const float* out, const float* lse,
-                  const float* dout, float* dq, float* dk, float* dv);
+    void backward(ThreadPool& pool, const std::vector<int>& starts, const float* q, const float* k,
+                  const float* v, const float* out, const float* lse, const float* dout, float* dq,
+                  float* dk, float* dv);
 
     // Multiply-adds of the score and mix products of one pass over records.
     double forwardFlops(const std::vector<int>& starts) const;

@@ -62,8 +62,8 @@ std::vector<float> readFloats(ByteReader& r, size_t expect, const char* what) {
 }
 
 void writeConfig(Writer& w, const ModelConfig& c) {
-    for (int x : {c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.headDim, c.vocabSize,
-                  c.seqLen})
+    for (int x :
+         {c.dim, c.hiddenDim, c.nLayers, c.nHeads, c.nKvHeads, c.headDim, c.vocabSize, c.seqLen})
         w.pod<int32_t>(x);
     w.pod<uint8_t>(c.tiedEmbeddings);
     w.pod<float>(c.rmsEps);
@@ -149,8 +149,8 @@ void saveCheckpoint(const TrainState& s, const std::string& dir) {
         out.flush();
         if (!out) {
             std::remove(tmp.c_str());
-            throw EngineError(path, std::string("cannot write the checkpoint: ") +
-                                        std::strerror(errno));
+            throw EngineError(path,
+                              std::string("cannot write the checkpoint: ") + std::strerror(errno));
         }
     }
     std::filesystem::rename(tmp, path, ec);

@@ -25,18 +25,18 @@ struct TextRecord {
 std::vector<TextRecord> readTrainingJsonl(const std::string& path);
 
 struct TokenRecord {
-    std::vector<int> tokens;  // BOS first
+    std::vector<int> tokens;   // BOS first
     std::vector<uint8_t> loss; // loss[i]: token i is a target (never the BOS)
 };
 
 struct TrainDataset {
     std::vector<TokenRecord> records;
-    int64_t tokens = 0;       // in the kept records
+    int64_t tokens = 0; // in the kept records
     int64_t lossTokens = 0;
-    int skippedLong = 0;      // longer than the context
-    int skippedNoLoss = 0;    // no token inside a loss range
+    int skippedLong = 0;        // longer than the context
+    int skippedNoLoss = 0;      // no token inside a loss range
     int skippedUndecodable = 0; // tokens do not decode back to the text
-    uint64_t fingerprint = 0; // of the kept tokens and masks (checkpoints check it)
+    uint64_t fingerprint = 0;   // of the kept tokens and masks (checkpoints check it)
 };
 
 TrainDataset tokenizeRecords(const std::vector<TextRecord>& texts, const Tokenizer& tok,

@@ -1,6 +1,7 @@
 #include "train/TrainGraph.h"
 
 #include "core/Error.h"
+#include "kernels/FmaPeak.h"
 
 #include <chrono>
 #include <cmath>
@@ -10,13 +11,15 @@ namespace mobi {
 TrainGraph::TrainGraph(const ParamLayout& layout, ThreadPool& pool, KernelIsa isa)
     : layout_(layout), c_(layout.config()), pool_(pool), isa_(isa),
       rope_(layout.config().seqLen, layout.config().headDim, layout.config().ropeTheta),
-      attention_(AttentionShape{layout.config().nHeads, layout.config().nKvHeads,
-                                layout.config().headDim},
-                 isa) {}
+      attention_(
+          AttentionShape{layout.config().nHeads, layout.config().nKvHeads, layout.config().headDim},
+          isa) {}
 
 void TrainGraph::timed(const GemmProblem& p) {
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = processCpuSeconds();
     gemmF32(pool_, isa_, p);
+    stats_.linearCpuSeconds += processCpuSeconds() - c0;
     stats_.linearSeconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     stats_.linearFlops += gemmFlops(p);
@@ -121,9 +124,10 @@ double TrainGraph::forward(const float* w, const TrainBatch& b) {
     }
     lossRows_.clear();
     for (int t = 0; t < n; ++t) {
-        if (b.tokens[size_t(t)] < 0 || b.tokens[size_t(t)] >= vocab || b.targets[size_t(t)] >= vocab)
-            throw EngineError("train", "token id outside the vocabulary of " +
-                                           std::to_string(vocab));
+        if (b.tokens[size_t(t)] < 0 || b.tokens[size_t(t)] >= vocab ||
+            b.targets[size_t(t)] >= vocab)
+            throw EngineError("train",
+                              "token id outside the vocabulary of " + std::to_string(vocab));
         if (b.targets[size_t(t)] >= 0) lossRows_.push_back(t);
     }
     batch_ = &b;
@@ -163,8 +167,8 @@ double TrainGraph::forward(const float* w, const TrainBatch& b) {
     std::vector<double> rowLoss(size_t(m), 0.0);
     pool_.parallelFor(0, m, [&](int64_t b0, int64_t e) {
         for (int64_t r = b0; r < e; ++r)
-            rowLoss[size_t(r)] = softmaxCrossEntropyRow(
-                &probs_[size_t(r) * vocab], vocab, b.targets[size_t(lossRows_[size_t(r)])]);
+            rowLoss[size_t(r)] = softmaxCrossEntropyRow(&probs_[size_t(r) * vocab], vocab,
+                                                        b.targets[size_t(lossRows_[size_t(r)])]);
     });
     double loss = 0;
     for (double x : rowLoss)

@@ -17,9 +17,10 @@
 namespace mobi {
 
 struct GraphStats {
-    double matmulFlops = 0;   // linears, classifier and attention products
-    double linearFlops = 0;   // the pool-wide linears and classifier only
-    double linearSeconds = 0; // wall time inside those
+    double matmulFlops = 0;      // linears, classifier and attention products
+    double linearFlops = 0;      // the pool-wide linears and classifier only
+    double linearSeconds = 0;    // wall time inside those
+    double linearCpuSeconds = 0; // process CPU time inside those (all threads)
 };
 
 class TrainGraph {
@@ -61,7 +62,7 @@ class TrainGraph {
     RopeTable rope_;
     TrainAttention attention_;
     const TrainBatch* batch_ = nullptr;
-    std::vector<int> pos_;     // position of each token in its record
+    std::vector<int> pos_;      // position of each token in its record
     std::vector<int> lossRows_; // positions with a target
     std::vector<Layer> layers_;
     std::vector<float> xFinal_, xnFinal_, rstdFinal_, lossX_, probs_, allLogits_, tmp_;

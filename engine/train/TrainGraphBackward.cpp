@@ -34,8 +34,7 @@ void TrainGraph::backwardLayer(const float* w, int l, float* grads) {
     pool_.parallelFor(0, n, [&](int64_t b, int64_t e) {
         for (int64_t t = b; t < e; ++t) {
             ropeRow(&dq_[size_t(t) * qDim], c_.nHeads, c_.headDim, rope_, pos_[size_t(t)], true);
-            ropeRow(&dk_[size_t(t) * kvDim], c_.nKvHeads, c_.headDim, rope_, pos_[size_t(t)],
-                    true);
+            ropeRow(&dk_[size_t(t) * kvDim], c_.nKvHeads, c_.headDim, rope_, pos_[size_t(t)], true);
         }
     });
     linearBackward(dq_.data(), n, qDim, w + P.wq, dim, L.xn1.data(), dxn_.data(), false,

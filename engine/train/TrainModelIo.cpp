@@ -53,9 +53,9 @@ std::shared_ptr<SentencePieceTokenizer> trainingTokenizer(const Tokenizer& tok) 
         }
     }
     v.scores.resize(v.pieces.size(), 0.0f);
-    return std::make_shared<SentencePieceTokenizer>(
-        std::move(v), tok.bos(), tok.eos(), SentencePieceTokenizer::Flavor::LlamaCpp,
-        spm->addSpacePrefix());
+    return std::make_shared<SentencePieceTokenizer>(std::move(v), tok.bos(), tok.eos(),
+                                                    SentencePieceTokenizer::Flavor::LlamaCpp,
+                                                    spm->addSpacePrefix());
 }
 
 Model trainedModel(const TrainState& s) {
@@ -106,8 +106,9 @@ void exportTrainedGguf(const TrainState& s, const std::string& path, DType matri
 
 void importModel(const Model& model, int context, TrainState& s) {
     const std::string where = model.path.empty() ? "model" : model.path;
-    if (model.sliced) throw UnsupportedError(where, "a sliced model cannot be trained; use the "
-                                                    "dense model it was sliced from");
+    if (model.sliced)
+        throw UnsupportedError(where, "a sliced model cannot be trained; use the "
+                                      "dense model it was sliced from");
     if (!model.tokenizer) throw EngineError(where, "model has no tokenizer");
     ModelConfig c = model.config;
     if (context > 0) c.seqLen = context;
@@ -123,7 +124,9 @@ void importModel(const Model& model, int context, TrainState& s) {
     const ModelWeights& mw = model.weights;
     const int64_t dim = c.dim, hidden = c.hiddenDim, q = c.qDim(), kv = c.kvDim();
     const bool half = c.ropeStyle == RopeStyle::Half;
-    auto qk = [&](const Tensor& t, int heads) { return half ? ropeHalfToInterleaved(t, heads) : t; };
+    auto qk = [&](const Tensor& t, int heads) {
+        return half ? ropeHalfToInterleaved(t, heads) : t;
+    };
     copyInto(mw.tokEmbeddings, c.vocabSize, dim, &w[layout.tokEmbeddings()], where);
     for (int l = 0; l < c.nLayers; ++l) {
         const LayerWeights& L = mw.layers[size_t(l)];

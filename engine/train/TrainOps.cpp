@@ -6,23 +6,57 @@
 
 namespace mobi {
 
-float fastExp(float x) {
-    x = std::min(std::max(x, -87.0f), 88.0f);
-    const float n = std::nearbyint(x * 1.44269504088896341f);
-    // x - n ln2 in two parts (Cody-Waite) keeps r exact to float precision.
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-    float scale;
-    std::memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MOBI_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MOBI_CLONES
+#endif
+
+// Reductions keep 16 lanes (summed in a fixed order at the end), so they
+// vectorise without reassociation flags and stay reproducible.
+MOBI_CLONES float maxOfRow(const float* row, int n) {
+    float lane[16];
+    for (int l = 0; l < 16; ++l)
+        lane[l] = row[0];
+    int j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; ++l)
+            lane[l] = row[j + l] > lane[l] ? row[j + l] : lane[l];
+    float m = row[0];
+    for (int l = 0; l < 16; ++l)
+        m = lane[l] > m ? lane[l] : m;
+    for (; j < n; ++j)
+        m = row[j] > m ? row[j] : m;
+    return m;
+}
+
+MOBI_CLONES float expShiftRow(float* row, int n, float scale, float shift) {
+    float lane[16] = {};
+    int j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; ++l) {
+            const float e = fastExp(row[j + l] * scale - shift);
+            row[j + l] = e;
+            lane[l] += e;
+        }
+    float sum = 0;
+    for (int l = 0; l < 16; ++l)
+        sum += lane[l];
+    for (; j < n; ++j) {
+        row[j] = fastExp(row[j] * scale - shift);
+        sum += row[j];
+    }
+    return sum;
+}
+
+MOBI_CLONES void scaleRow(float* row, int n, float s) {
+    for (int j = 0; j < n; ++j)
+        row[j] *= s;
+}
+
+MOBI_CLONES void softmaxGradRow(const float* p, float* dp, int n, float d, float scale) {
+    for (int j = 0; j < n; ++j)
+        dp[j] = p[j] * (dp[j] - d) * scale;
 }
 
 float rmsNormRow(float* y, const float* x, const float* w, int n, float eps) {
@@ -76,15 +110,15 @@ void ropeRow(float* v, int heads, int headDim, const RopeTable& t, int pos, bool
     }
 }
 
-void swigluForward(const float* g, const float* u, float* h, int64_t n) {
+MOBI_CLONES void swigluForward(const float* g, const float* u, float* h, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
-        h[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+        h[i] = g[i] / (1.0f + fastExp(-g[i])) * u[i];
 }
 
-void swigluBackward(const float* g, const float* u, const float* dh, float* dg, float* du,
-                    int64_t n) {
+MOBI_CLONES void swigluBackward(const float* g, const float* u, const float* dh, float* dg,
+                                float* du, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
-        const float s = 1.0f / (1.0f + std::exp(-g[i]));
+        const float s = 1.0f / (1.0f + fastExp(-g[i]));
         const float silu = g[i] * s;
         du[i] = dh[i] * silu;
         dg[i] = dh[i] * u[i] * s * (1.0f + g[i] * (1.0f - s));
@@ -92,18 +126,10 @@ void swigluBackward(const float* g, const float* u, const float* dh, float* dg, 
 }
 
 double softmaxCrossEntropyRow(float* logits, int vocab, int target) {
-    float mx = logits[0];
-    for (int i = 1; i < vocab; ++i)
-        mx = std::max(mx, logits[i]);
+    const float mx = maxOfRow(logits, vocab);
     const float zt = logits[target];
-    double sum = 0;
-    for (int i = 0; i < vocab; ++i) {
-        logits[i] = fastExp(logits[i] - mx);
-        sum += logits[i];
-    }
-    const float inv = static_cast<float>(1.0 / sum);
-    for (int i = 0; i < vocab; ++i)
-        logits[i] *= inv;
+    const double sum = expShiftRow(logits, vocab, 1.0f, mx);
+    scaleRow(logits, vocab, static_cast<float>(1.0 / sum));
     return std::log(sum) - (static_cast<double>(zt) - mx);
 }
 

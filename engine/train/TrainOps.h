@@ -3,13 +3,40 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace mobi {
 
 // e^x for x <= 88 with about 2 ulp error (Cody-Waite reduction and a degree-6
-// polynomial); branch-free so loops over it vectorise. Below -87 it is 0.
-float fastExp(float x);
+// polynomial); branch-free and inline so loops over it vectorise. Inputs
+// below -87 give e^-87.
+inline float fastExp(float x) {
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    // Round to nearest by the 1.5 * 2^23 trick (no libm call, vectorises).
+    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f; // x - n ln2 in two parts (Cody-Waite)
+    r = r - n * -2.12194440e-4f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+    float scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+// Row kernels of attention's softmax (vectorised for the CPU at run time).
+float maxOfRow(const float* row, int n);
+// row[j] = e^(row[j] * scale - shift); returns the sum.
+float expShiftRow(float* row, int n, float scale, float shift);
+void scaleRow(float* row, int n, float s);
+// ds[j] = p[j] * (dp[j] - d) * scale (in place in dp).
+void softmaxGradRow(const float* p, float* dp, int n, float d, float scale);
 
 // y = w * x / rms(x) for one row of n; the sum of squares in double as the
 // engine's forward does. Returns 1 / rms.

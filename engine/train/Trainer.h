@@ -12,8 +12,8 @@
 namespace mobi {
 
 struct StepResult {
-    int64_t step = 0;   // 1-based number of the step just run
-    double loss = 0;    // mean cross-entropy per loss token
+    int64_t step = 0;    // 1-based number of the step just run
+    double loss = 0;     // mean cross-entropy per loss token
     double gradNorm = 0; // before clipping
     float lr = 0;
     int64_t tokens = 0;

@@ -116,8 +116,7 @@ void TestTrainExport::importGivesBackTheWeights() {
     QVERIFY(back.weights == s.weights);
     QCOMPARE(back.config.seqLen, s.config.seqLen);
     QCOMPARE(back.step, int64_t(0));
-    QCOMPARE(back.metadata.at("mobiscope.agent.prompt_format"),
-             std::string("mobiscope-agent-v1"));
+    QCOMPARE(back.metadata.at("mobiscope.agent.prompt_format"), std::string("mobiscope-agent-v1"));
     QVERIFY(back.tokenizer->vocab().pieces == s.tokenizer->vocab().pieces);
 }
 

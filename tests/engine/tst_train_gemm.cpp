@@ -35,8 +35,9 @@ void TestTrainGemm::matchesReference_data() {
     QTest::addColumn<int>("M");
     QTest::addColumn<int>("N");
     QTest::addColumn<int>("K");
-    const int shapes[][3] = {{1, 1, 1},   {12, 32, 7},  {13, 33, 17},  {5, 70, 300},
-                             {97, 31, 64}, {100, 600, 9}, {40, 530, 513}, {200, 48, 260}};
+    const int shapes[][3] = {{1, 1, 1},      {12, 32, 7},   {13, 33, 17},   {5, 70, 300},
+                             {97, 31, 64},   {100, 600, 9}, {40, 530, 513}, {200, 48, 260},
+                             {300, 50, 100}, {300, 70, 300}};
     for (const auto& s : shapes)
         QTest::addRow("%dx%dx%d", s[0], s[1], s[2]) << s[0] << s[1] << s[2];
 }

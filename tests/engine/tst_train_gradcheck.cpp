@@ -33,7 +33,8 @@ ModelConfig tinyConfig(bool tied) {
 // Double-precision reference: the summed cross-entropy of the batch.
 class Reference {
   public:
-    Reference(const ParamLayout& layout, const TrainBatch& b) : L_(layout), c_(layout.config()), b_(b) {}
+    Reference(const ParamLayout& layout, const TrainBatch& b)
+        : L_(layout), c_(layout.config()), b_(b) {}
 
     double loss(const std::vector<double>& w) const {
         double total = 0;
@@ -77,8 +78,9 @@ class Reference {
         const int dim = c_.dim, hd = c_.headDim, group = c_.nHeads / c_.nKvHeads;
         std::vector<Vec> x(static_cast<size_t>(len));
         for (int t = 0; t < len; ++t)
-            x[size_t(t)] = Vec(w.begin() + L_.tokEmbeddings() + size_t(b_.tokens[size_t(start + t)]) * dim,
-                              w.begin() + L_.tokEmbeddings() + size_t(b_.tokens[size_t(start + t)] + 1) * dim);
+            x[size_t(t)] = Vec(
+                w.begin() + L_.tokEmbeddings() + size_t(b_.tokens[size_t(start + t)]) * dim,
+                w.begin() + L_.tokEmbeddings() + size_t(b_.tokens[size_t(start + t)] + 1) * dim);
         for (int l = 0; l < c_.nLayers; ++l) {
             const LayerParams& P = L_.layer(l);
             const size_t n = static_cast<size_t>(len);
@@ -100,7 +102,8 @@ class Reference {
                     for (int j = 0; j <= t; ++j) {
                         double d = 0;
                         for (int i = 0; i < hd; ++i)
-                            d += q[size_t(t)][size_t(h * hd + i)] * k[size_t(j)][size_t(kvh * hd + i)];
+                            d += q[size_t(t)][size_t(h * hd + i)] *
+                                 k[size_t(j)][size_t(kvh * hd + i)];
                         s[size_t(j)] = d / std::sqrt(double(hd));
                         mx = std::max(mx, s[size_t(j)]);
                     }
@@ -109,7 +112,8 @@ class Reference {
                         sum += (e = std::exp(e - mx));
                     for (int j = 0; j <= t; ++j)
                         for (int i = 0; i < hd; ++i)
-                            att[size_t(h * hd + i)] += s[size_t(j)] / sum * v[size_t(j)][size_t(kvh * hd + i)];
+                            att[size_t(h * hd + i)] +=
+                                s[size_t(j)] / sum * v[size_t(j)][size_t(kvh * hd + i)];
                 }
                 const Vec o = matvec(&w[P.wo], dim, c_.qDim(), att);
                 for (int i = 0; i < dim; ++i)
@@ -176,8 +180,8 @@ void TestTrainGradcheck::gradientsMatchFiniteDifferences() {
     SplitMix64 rng{3};
     for (const ParamTensor& t : layout.tensors())
         for (size_t i = 0; i < t.size; ++i)
-            w[t.offset + i] = static_cast<float>(t.matrix ? 0.4 * rng.normal()
-                                                          : 1.0 + 0.2 * rng.normal());
+            w[t.offset + i] =
+                static_cast<float>(t.matrix ? 0.4 * rng.normal() : 1.0 + 0.2 * rng.normal());
     const TrainBatch batch = tinyBatch(layout.config().vocabSize);
     ThreadPool pool(2);
     TrainGraph graph(layout, pool, bestKernelIsa());

@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <fstream>
 
 using namespace mobi;
@@ -20,6 +21,8 @@ class TestTrainLoop : public QObject {
     void overfitsSmallDataset();
     void resumeReproducesLossCurve();
     void corruptCheckpointIsRefused();
+    void resultsDoNotDependOnThreadCount();
+    void scheduleAndAdamW();
 };
 
 void TestTrainLoop::lossMaskFollowsByteSpans() {
@@ -125,6 +128,56 @@ void TestTrainLoop::corruptCheckpointIsRefused() {
     expectError(bytes.substr(0, bytes.size() / 3), "checksum");
     expectError("hello", "bad magic");
     expectError("", "bad magic");
+}
+
+// Every GEMM element and every reduction is summed in one fixed order
+// whatever the split between threads.
+void TestTrainLoop::resultsDoNotDependOnThreadCount() {
+    const TrainDataset data = tokenizeRecords(tinytrain::texts(), *tinytrain::tokenizer(), 64);
+    std::vector<float> weights[2];
+    std::vector<double> losses[2];
+    const int threads[2] = {1, 3};
+    for (int i = 0; i < 2; ++i) {
+        TrainState s = tinytrain::state();
+        s.hyper.steps = 4;
+        ThreadPool pool(threads[i]);
+        Trainer t(s, data, pool, bestKernelIsa());
+        for (int k = 0; k < 4; ++k)
+            losses[i].push_back(t.step().loss);
+        weights[i] = s.weights;
+    }
+    QVERIFY(losses[0] == losses[1]);
+    QVERIFY(weights[0] == weights[1]);
+}
+
+void TestTrainLoop::scheduleAndAdamW() {
+    // Warm-up 10 of 111 steps, peak 1e-3, floor 1e-4 (reached at step 110).
+    QCOMPARE(scheduledLearningRate(0, 111, 1e-3f, 1e-4f, 10), 1e-4f);
+    QCOMPARE(scheduledLearningRate(9, 111, 1e-3f, 1e-4f, 10), 1e-3f);
+    QCOMPARE(scheduledLearningRate(10, 111, 1e-3f, 1e-4f, 10), 1e-3f);
+    QVERIFY(std::fabs(scheduledLearningRate(60, 111, 1e-3f, 1e-4f, 10) - 0.55e-3f) < 1e-7f);
+    QVERIFY(std::fabs(scheduledLearningRate(110, 111, 1e-3f, 1e-4f, 10) - 1e-4f) < 1e-9f);
+    // AdamW by hand on a 1-layer model: at t = 1 each weight moves by
+    // lr * g / (|g| + eps) plus lr * wd * w on matrices only.
+    ModelConfig c;
+    c.dim = 2, c.hiddenDim = 2, c.nLayers = 1, c.nHeads = 1, c.nKvHeads = 1, c.headDim = 2;
+    c.vocabSize = 3, c.seqLen = 4, c.tiedEmbeddings = true;
+    const ParamLayout layout(c);
+    std::vector<float> w(layout.total(), 0.5f), g(layout.total()), m(layout.total(), 0.0f),
+        v(layout.total(), 0.0f);
+    for (size_t i = 0; i < g.size(); ++i)
+        g[i] = (i % 2 ? -1.0f : 1.0f) * float(i + 1) * 0.01f;
+    AdamWOptions o;
+    o.weightDecay = 0.1f;
+    ThreadPool pool(2);
+    adamwStep(pool, layout, o, 0.01f, 1, w.data(), g.data(), m.data(), v.data());
+    for (const ParamTensor& t : layout.tensors())
+        for (size_t i = t.offset; i < t.offset + t.size; ++i) {
+            const double step = 0.01 * g[i] / (std::fabs(g[i]) + 1e-8);
+            const double expect = 0.5 - (t.matrix ? 0.01 * 0.1 * 0.5 : 0.0) - step;
+            QVERIFY2(std::fabs(w[i] - expect) < 1e-6,
+                     qPrintable(QString("%1: %2 vs %3").arg(t.name.c_str()).arg(w[i]).arg(expect)));
+        }
 }
 
 QTEST_APPLESS_MAIN(TestTrainLoop)

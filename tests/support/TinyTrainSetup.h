@@ -27,8 +27,8 @@ inline std::shared_ptr<mobi::SentencePieceTokenizer> tokenizer() {
     for (int b = 0; b < 256; ++b)
         add(std::string("<0x") + hex[b >> 4] + hex[b & 15] + ">", 0, mobi::TokenType::Byte);
     const std::string sp = "\xE2\x96\x81";
-    const char* words[] = {"go", "to", "desk", "open", "drawer", "take", "mug", "look", "task:",
-                           "put", "shelf", "in", "on"};
+    const char* words[] = {"go",   "to",    "desk", "open",  "drawer", "take", "mug",
+                           "look", "task:", "put",  "shelf", "in",     "on"};
     float score = -1;
     for (const char* w : words) {
         add(sp + w, score, mobi::TokenType::Normal);
