@@ -45,9 +45,7 @@ int runBench(const std::vector<std::string>& args) {
     o.threads = threadsOption(p);
     const mobi::Model m = loadModelArg(p, false);
     const Precision prec = precisionOption(p, m);
-    o.level = prec.level;
-    o.policy = prec.policy;
-    o.act = prec.act;
+    o.precision = prec;
     if (o.promptTokens + o.genTokens + 1 > m.config.seqLen && m.config.seqLen > 0)
         throw UsageError("--prompt-tokens + --gen-tokens exceed the model's context of " +
                          std::to_string(m.config.seqLen));
@@ -58,12 +56,12 @@ int runBench(const std::vector<std::string>& args) {
         mobi::Json j(mobi::Json::Object{});
         j.set("model", m.path);
         j.set("threads", r.threads);
-        if (prec.routed) {
+        if (prec.routed()) {
             j.set("budget", prec.budget);
             j.set("allocation", mobi::budgetAllocationName(prec.allocation));
             j.set("achieved_bits", r.routedBits);
         } else if (m.sliced) {
-            const int k = o.level > 0 ? o.level : m.sliced->levels();
+            const int k = prec.level > 0 ? prec.level : m.sliced->levels();
             j.set("level", k);
             j.set("bits", m.sliced->config.bitsForLevel(k));
         }
@@ -82,11 +80,11 @@ int runBench(const std::vector<std::string>& args) {
     }
     std::printf("model            %s (%.2f GB)\n", m.path.c_str(), fileBytes / 1e9);
     std::printf("threads          %d\n", r.threads);
-    if (prec.routed) {
+    if (prec.routed()) {
         std::printf("routed           budget %.3g bits (%s), decode achieved %.3f bits\n",
                     prec.budget, mobi::budgetAllocationName(prec.allocation), r.routedBits);
     } else if (m.sliced) {
-        const int k = o.level > 0 ? o.level : m.sliced->levels();
+        const int k = prec.level > 0 ? prec.level : m.sliced->levels();
         std::printf("sliced level     %d (%d bits, %.3f effective bits/weight)\n", k,
                     m.sliced->config.bitsForLevel(k), m.sliced->effectiveBits(k));
     }

@@ -395,7 +395,7 @@ int runRun(const std::vector<std::string>& args) {
                 rec.observationJson = ob.dump();
                 rec.action = s.command;
                 rec.reward = s.reward;
-                rec.precisionBits = prec.routed ? prec.budget : 0;
+                rec.precisionBits = prec.routed() ? prec.budget : 0;
                 rec.decideNs = int64_t(s.decideMs * 1e6);
                 rec.stepNs = int64_t(s.stepMs * 1e6);
                 store->addStep(rec);

@@ -1,11 +1,16 @@
 // `generate MODEL`: text generation on the CPU with run.c's semantics.
 #include "CliCommon.h"
 #include "Precision.h"
+#include "SamplingOptions.h"
 
 #include "eval/Generator.h"
+#include "model/LayerRecorder.h"
+#include "model/ScopedObserver.h"
 #include "util/Json.h"
 
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 namespace cli {
 
@@ -16,25 +21,19 @@ int runGenerate(const std::vector<std::string>& args) {
     p.positional("MODEL", "model file or Hugging Face directory (default: the embedded agent model, resources/models/agent.gguf)", false);
     p.option("prompt", "S", "prompt text (empty: start from BOS only)", "", "-p");
     p.option("steps", "N", "positions to run, prompt included", "256", "-n");
-    p.option("temp", "T", "sampling temperature, 0 = greedy", "1.0");
-    p.option("top-k", "K", "keep only the K most likely tokens, 0 = off", "0");
-    p.option("top-p", "P", "nucleus sampling threshold, 1 = off", "0.9");
-    p.option("seed", "S", "random seed, 0 = from the clock", "0");
+    addSamplingOptions(p, runcSamplingDefaults());
     addModelOptions(p);
     addLevelOptions(p);
     addActOption(p);
     addBudgetOptions(p);
     p.flag("no-prefill", "feed the prompt token by token instead of one batch");
-    p.flag("json", "print a JSON result (text, ids, timings) instead of streaming");
+    p.flag("json", "print a JSON result (text, ids, timings, a sliced model's levels per position and block) instead of streaming");
     if (!p.parse(args)) return 0;
 
     mobi::GenerateOptions o;
     o.prompt = p.get("prompt");
     o.steps = p.getInt("steps", 1, 1 << 24);
-    o.sampler.temperature = static_cast<float>(p.getDouble("temp", 0.0, 100.0));
-    o.sampler.topK = p.getInt("top-k", 0, 1 << 24);
-    o.sampler.topP = static_cast<float>(p.getDouble("top-p", 0.0, 1.0));
-    o.sampler.seed = static_cast<uint64_t>(p.getInt64("seed", 0, INT64_MAX));
+    o.sampler = samplingOption(p);
     o.prefill = !p.flagSet("no-prefill");
     const int threads = threadsOption(p);
     const bool json = p.flagSet("json");
@@ -44,6 +43,21 @@ int runGenerate(const std::vector<std::string>& args) {
     mobi::Transformer t(m, threads);
     prec.apply(t);
     if (o.steps > t.maxContext()) o.steps = t.maxContext();
+    // --json on a sliced model: the level of every forwarded position in
+    // every block, as the level recorder saw them.
+    mobi::LayerRecorder recorder(m.config.nLayers);
+    std::optional<mobi::ScopedObserver> recording;
+    std::vector<std::vector<int>> levels;
+    if (json && m.sliced) {
+        recording.emplace(t, [&recorder](const mobi::LayerEvent& e) { recorder.observe(e); });
+        o.onStep = [&](const mobi::GenerateStep& st) {
+            for (int i = 0; i < st.n && i < recorder.rows(); ++i) {
+                if (levels.size() <= size_t(st.pos0 + i)) levels.resize(size_t(st.pos0 + i) + 1);
+                levels[size_t(st.pos0 + i)] = recorder.levels()[size_t(i)];
+            }
+            return true;
+        };
+    }
 
     const mobi::GenerateResult r =
         mobi::generate(t, *m.tokenizer, o, [&](const std::string& piece) {
@@ -68,13 +82,23 @@ int runGenerate(const std::vector<std::string>& args) {
         j.set("decode_tokens_per_s", decodeTps);
         j.set("threads", threads);
         prec.addJson(j);
+        if (m.sliced) {
+            mobi::Json rows(mobi::Json::Array{});
+            for (const auto& row : levels) {
+                mobi::Json r(mobi::Json::Array{});
+                for (int k : row)
+                    r.push(k);
+                rows.push(r);
+            }
+            j.set("token_levels", rows);
+        }
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
     std::printf("\n");
     std::fprintf(stderr, "prompt %d tokens, generated %d tokens, decode %.1f tok/s\n",
                  r.promptTokens, r.generatedTokens, decodeTps);
-    if (prec.routed) std::fprintf(stderr, "%s\n", prec.summary().c_str());
+    if (prec.routed()) std::fprintf(stderr, "%s\n", prec.summary().c_str());
     return 0;
 }
 

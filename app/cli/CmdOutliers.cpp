@@ -11,6 +11,7 @@
 #include "quant/RtnQuantizer.h"
 #include "quant/SlicedModel.h"
 #include "route/BlockErrors.h"
+#include "slicing/ModelSlicing.h"
 #include "tokenizer/Tokenizer.h"
 #include "util/Json.h"
 
@@ -84,56 +85,30 @@ std::vector<std::pair<int, int>> shownPairs(int K) {
     return p;
 }
 
-} // namespace
+// Everything the outliers command reports, measured once.
+struct OutlierStudy {
+    std::string model, text;
+    int ctx = 0;
+    double q = 0, factor = 0;
+    mobi::SliceConfig cfg;
+    std::vector<int> bits;
+    mobi::BlockErrors se;
+    int L = 0, K = 0, T = 0, setSize = 0;
+    std::vector<mobi::OutlierFamily> fams;
+    std::vector<std::vector<mobi::MigrationMatrix>> mats;
+    std::vector<std::vector<double>> cross; // [layer][level]: MoBiSlice vs RTN at the same bits
+    std::vector<mobi::LayerChannelOutliers> chans;
+};
 
-int runOutliers(const std::vector<std::string>& args) {
-    ArgParser p("outliers",
-                "Outlier migration: per layer and level, each token's sensitivity\n"
-                "||y_k - y|| / ||y - x|| (relative error of the block's update at level k on\n"
-                "the full-precision input), the top-q% token set, and migration = 1 - Jaccard\n"
-                "between the sets of two levels; for the nested MoBiSlice levels of MODEL and\n"
-                "for RTN baselines quantized separately at each level's bits. Also the channels\n"
-                "of each block's normalized input whose max |x| exceeds F x the median.\n"
-                "MODEL must be dense (full-precision weights).");
-    p.positional("MODEL", "dense model file or Hugging Face directory");
-    p.option("text", "FILE", "text file whose tokens are measured (required)");
-    p.option("tokens", "N", "tokens of --text to measure", "4096");
-    p.option("ctx", "N", "chunk length, 0 = the model's context", "0", "-c");
-    p.option("q", "PCT", "outlier set = top PCT% of tokens, in (0, 100]", "5");
-    p.option("channel-factor", "F", "channel outlier: max |x| > F x median channel max", "6");
-    addSliceOptions(p);
-    addModelOptions(p);
-    p.flag("json", "print JSON");
-    if (!p.parse(args)) return 0;
-    if (!p.has("text")) throw UsageError("--text FILE is required");
-    const double q = p.getDouble("q", -1e300, 1e300);
-    if (!(q > 0 && q <= 100)) throw UsageError("--q must be in (0, 100], not " + p.get("q"));
-    const double factor = p.getDouble("channel-factor", -1e300, 1e300);
-    if (!(factor > 0)) throw UsageError("--channel-factor must be positive");
-    const int maxTokens = p.getInt("tokens", 2, 1 << 24);
-    int ctx = p.getInt("ctx", 0, 1 << 20);
-    const mobi::SliceConfig cfg = sliceConfigOptions(p);
-    if (cfg.mode != mobi::SliceMode::Nested)
-        throw UsageError("--mode must be nested: outlier migration compares nested levels");
-    for (int k = 1; k <= cfg.levels(); ++k)
-        if (cfg.bitsForLevel(k) > 8)
-            throw UsageError("level " + std::to_string(k) + " has " +
-                             std::to_string(cfg.bitsForLevel(k)) +
-                             " bits; the RTN baselines go up to 8");
-    const int threads = threadsOption(p);
-    const bool json = p.flagSet("json");
-    const std::string text = readTextFile(p.get("text"));
-    const mobi::Model m = loadModelArg(p, true);
-    if (m.sliced)
-        throw mobi::EngineError(m.path, "is a sliced model without full-precision weights; "
-                                        "outliers needs the dense model it was sliced from");
-    if (ctx == 0) ctx = m.config.seqLen > 0 ? m.config.seqLen : 2048;
-    if (ctx < 4) throw UsageError("--ctx must be at least 4");
-    std::vector<int> tokens = m.tokenizer->encode(text, true);
-    if (tokens.size() < 2)
-        throw mobi::EngineError(p.get("text"), "has no text to measure (fewer than 2 tokens)");
-    if (static_cast<int>(tokens.size()) > maxTokens) tokens.resize(static_cast<size_t>(maxTokens));
-
+OutlierStudy runStudy(const mobi::Model& m, const std::vector<int>& tokens,
+                      const mobi::SliceConfig& cfg, int ctx, double q, double factor,
+                      int threads) {
+    OutlierStudy st;
+    st.model = m.path;
+    st.ctx = ctx;
+    st.q = q;
+    st.factor = factor;
+    st.cfg = cfg;
     mobi::ThreadPool pool(threads);
     mobi::Model sm = m;
     sm.sliced = std::make_shared<mobi::SlicedModel>(
@@ -142,9 +117,10 @@ int runOutliers(const std::vector<std::string>& args) {
             std::fflush(stderr);
         }));
     std::fprintf(stderr, "\n");
-    const mobi::BlockErrors se = measure(m, sm, tokens, ctx, threads, "MoBiSlice levels");
+    st.se = measure(m, sm, tokens, ctx, threads, "MoBiSlice levels");
+    const mobi::BlockErrors& se = st.se;
     const int L = se.nLayers, K = se.nLevels, T = se.nTokens;
-    std::vector<int> bits;
+    std::vector<int>& bits = st.bits;
     for (int k = 1; k <= K; ++k)
         bits.push_back(cfg.bitsForLevel(k));
 
@@ -160,105 +136,124 @@ int runOutliers(const std::vector<std::string>& args) {
             for (int t = 0; t < T; ++t)
                 rtnSens[(static_cast<size_t>(l) * K + k - 1) * T + t] = re.update(l, 1, t);
     }
-    const std::vector<mobi::OutlierFamily> fams = {
+    st.fams = {
         mobi::makeOutlierFamily("mobislice", bits, se.updateErr, L, T, q),
         mobi::makeOutlierFamily("rtn", bits, rtnSens, L, T, q)};
-    std::vector<std::vector<mobi::MigrationMatrix>> mats;
-    for (const mobi::OutlierFamily& f : fams)
-        mats.push_back(mobi::migrationMatrices(f));
+    for (const mobi::OutlierFamily& f : st.fams)
+        st.mats.push_back(mobi::migrationMatrices(f));
     // Same bits, different quantizer: MoBiSlice level k vs RTN at its bits.
-    std::vector<std::vector<double>> cross(static_cast<size_t>(L));
+    st.cross.resize(static_cast<size_t>(L));
     for (int l = 0; l < L; ++l)
         for (int k = 1; k <= K; ++k)
-            cross[size_t(l)].push_back(mobi::migration(fams[0].set(l, k), fams[1].set(l, k)));
+            st.cross[size_t(l)].push_back(
+                mobi::migration(st.fams[0].set(l, k), st.fams[1].set(l, k)));
     mobi::ChannelOutlierOptions co;
     co.factor = factor;
-    const std::vector<mobi::LayerChannelOutliers> chans =
-        mobi::channelOutliers(se.channelMaxAbs, se.channelMeanAbs, L, se.dim, co);
-    const int setSize = mobi::outlierCount(T, q);
+    st.chans = mobi::channelOutliers(se.channelMaxAbs, se.channelMeanAbs, L, se.dim, co);
+    st.L = L, st.K = K, st.T = T;
+    st.setSize = mobi::outlierCount(T, q);
+    return st;
+}
 
-    if (json) {
-        mobi::Json j(mobi::Json::Object{});
-        j.set("model", m.path);
-        j.set("text", p.get("text"));
-        j.set("ctx", ctx);
-        j.set("tokens", T);
-        j.set("q", q);
-        j.set("set_size", setSize);
-        j.set("chance_migration", mobi::chanceMigration(T, setSize));
-        j.set("slices", cfg.sliceBitsString());
-        j.set("group_size", cfg.groupSize);
-        j.set("mode", mobi::sliceModeName(cfg.mode));
-        j.set("sensitivity", "||y_k - y|| / ||y - x|| per token and block");
-        mobi::Json fa(mobi::Json::Array{});
-        for (size_t fi = 0; fi < fams.size(); ++fi) {
-            const mobi::OutlierFamily& f = fams[fi];
-            mobi::Json fo(mobi::Json::Object{});
-            fo.set("name", f.name);
-            mobi::Json b(mobi::Json::Array{});
-            for (int x : f.bits)
-                b.push(x);
-            fo.set("bits", b);
-            mobi::Json layers(mobi::Json::Array{});
-            for (int l = 0; l < L; ++l) {
-                mobi::Json lo(mobi::Json::Object{});
-                lo.set("layer", l);
-                std::vector<double> means;
-                mobi::Json sizes(mobi::Json::Array{}), sets(mobi::Json::Array{}),
-                    starts(mobi::Json::Array{});
-                for (int k = 1; k <= K; ++k) {
-                    means.push_back(f.mean(l, k));
-                    sizes.push(static_cast<int>(f.set(l, k).size()));
-                    mobi::Json s(mobi::Json::Array{});
-                    int atStart = 0;
-                    for (int t : f.set(l, k)) {
-                        s.push(t);
-                        atStart += se.positions[size_t(t)] == 0;
-                    }
-                    sets.push(s);
-                    starts.push(atStart);
+
+void printStudyJson(const OutlierStudy& st) {
+    const int L = st.L, K = st.K, T = st.T, setSize = st.setSize, ctx = st.ctx;
+    const double q = st.q, factor = st.factor;
+    const mobi::SliceConfig& cfg = st.cfg;
+    const std::vector<int>& bits = st.bits;
+    const mobi::BlockErrors& se = st.se;
+    const auto& fams = st.fams;
+    const auto& mats = st.mats;
+    const auto& cross = st.cross;
+    const auto& chans = st.chans;
+    mobi::Json j(mobi::Json::Object{});
+    j.set("model", st.model);
+    j.set("text", st.text);
+    j.set("ctx", ctx);
+    j.set("tokens", T);
+    j.set("q", q);
+    j.set("set_size", setSize);
+    j.set("chance_migration", mobi::chanceMigration(T, setSize));
+    j.set("slices", cfg.sliceBitsString());
+    j.set("group_size", cfg.groupSize);
+    j.set("mode", mobi::sliceModeName(cfg.mode));
+    j.set("sensitivity", "||y_k - y|| / ||y - x|| per token and block");
+    mobi::Json fa(mobi::Json::Array{});
+    for (size_t fi = 0; fi < fams.size(); ++fi) {
+        const mobi::OutlierFamily& f = fams[fi];
+        mobi::Json fo(mobi::Json::Object{});
+        fo.set("name", f.name);
+        mobi::Json b(mobi::Json::Array{});
+        for (int x : f.bits)
+            b.push(x);
+        fo.set("bits", b);
+        mobi::Json layers(mobi::Json::Array{});
+        for (int l = 0; l < L; ++l) {
+            mobi::Json lo(mobi::Json::Object{});
+            lo.set("layer", l);
+            std::vector<double> means;
+            mobi::Json sizes(mobi::Json::Array{}), sets(mobi::Json::Array{}),
+                starts(mobi::Json::Array{});
+            for (int k = 1; k <= K; ++k) {
+                means.push_back(f.mean(l, k));
+                sizes.push(static_cast<int>(f.set(l, k).size()));
+                mobi::Json s(mobi::Json::Array{});
+                int atStart = 0;
+                for (int t : f.set(l, k)) {
+                    s.push(t);
+                    atStart += se.positions[size_t(t)] == 0;
                 }
-                lo.set("mean_sensitivity", numbers(means));
-                lo.set("set_sizes", sizes);
-                lo.set("chunk_starts_in_set", starts);
-                lo.set("migration", matrixJson(mats[fi][size_t(l)]));
-                lo.set("outlier_tokens", sets);
-                layers.push(lo);
+                sets.push(s);
+                starts.push(atStart);
             }
-            fo.set("layers", layers);
-            fo.set("mean_migration", matrixJson(mobi::meanMatrix(mats[fi])));
-            fa.push(fo);
+            lo.set("mean_sensitivity", numbers(means));
+            lo.set("set_sizes", sizes);
+            lo.set("chunk_starts_in_set", starts);
+            lo.set("migration", matrixJson(mats[fi][size_t(l)]));
+            lo.set("outlier_tokens", sets);
+            layers.push(lo);
         }
-        j.set("families", fa);
-        mobi::Json cr(mobi::Json::Array{});
-        for (int l = 0; l < L; ++l)
-            cr.push(numbers(cross[size_t(l)]));
-        j.set("same_bits_migration", cr);
-        mobi::Json ch(mobi::Json::Array{});
-        for (const mobi::LayerChannelOutliers& c : chans) {
-            mobi::Json o(mobi::Json::Object{});
-            o.set("layer", c.layer);
-            o.set("median_max_abs", c.medianMax);
-            o.set("threshold", c.threshold);
-            o.set("peak_ratio", c.peakRatio);
-            o.set("count", c.count());
-            mobi::Json list(mobi::Json::Array{});
-            for (const mobi::ChannelOutlier& x : c.channels) {
-                mobi::Json xo(mobi::Json::Object{});
-                xo.set("channel", x.channel);
-                xo.set("max_abs", double(x.maxAbs));
-                xo.set("mean_abs", double(x.meanAbs));
-                list.push(xo);
-            }
-            o.set("channels", list);
-            ch.push(o);
-        }
-        j.set("channel_factor", factor);
-        j.set("channel_outliers", ch);
-        std::printf("%s\n", j.dump(2).c_str());
-        return 0;
+        fo.set("layers", layers);
+        fo.set("mean_migration", matrixJson(mobi::meanMatrix(mats[fi])));
+        fa.push(fo);
     }
+    j.set("families", fa);
+    mobi::Json cr(mobi::Json::Array{});
+    for (int l = 0; l < L; ++l)
+        cr.push(numbers(cross[size_t(l)]));
+    j.set("same_bits_migration", cr);
+    mobi::Json ch(mobi::Json::Array{});
+    for (const mobi::LayerChannelOutliers& c : chans) {
+        mobi::Json o(mobi::Json::Object{});
+        o.set("layer", c.layer);
+        o.set("median_max_abs", c.medianMax);
+        o.set("threshold", c.threshold);
+        o.set("peak_ratio", c.peakRatio);
+        o.set("count", c.count());
+        mobi::Json list(mobi::Json::Array{});
+        for (const mobi::ChannelOutlier& x : c.channels) {
+            mobi::Json xo(mobi::Json::Object{});
+            xo.set("channel", x.channel);
+            xo.set("max_abs", double(x.maxAbs));
+            xo.set("mean_abs", double(x.meanAbs));
+            list.push(xo);
+        }
+        o.set("channels", list);
+        ch.push(o);
+    }
+    j.set("channel_factor", factor);
+    j.set("channel_outliers", ch);
+    std::printf("%s\n", j.dump(2).c_str());
+}
 
+void printStudyText(const OutlierStudy& st) {
+    const int L = st.L, K = st.K, T = st.T, setSize = st.setSize, ctx = st.ctx;
+    const double q = st.q, factor = st.factor;
+    const std::vector<int>& bits = st.bits;
+    const auto& fams = st.fams;
+    const auto& mats = st.mats;
+    const auto& cross = st.cross;
+    const auto& chans = st.chans;
     const auto pairs = shownPairs(K);
     std::printf("Outlier migration (1 - Jaccard of the top %g%% token sets, %d of %d tokens, "
                 "ctx %d)\n\n| layer | family |",
@@ -320,6 +315,64 @@ int runOutliers(const std::vector<std::string>& args) {
                         c.channels[i].meanAbs);
         std::printf(" |\n");
     }
+}
+
+} // namespace
+
+int runOutliers(const std::vector<std::string>& args) {
+    ArgParser p("outliers",
+                "Outlier migration: per layer and level, each token's sensitivity\n"
+                "||y_k - y|| / ||y - x|| (relative error of the block's update at level k on\n"
+                "the full-precision input), the top-q% token set, and migration = 1 - Jaccard\n"
+                "between the sets of two levels; for the nested MoBiSlice levels of MODEL and\n"
+                "for RTN baselines quantized separately at each level's bits. Also the channels\n"
+                "of each block's normalized input whose max |x| exceeds F x the median.\n"
+                "MODEL must be dense (full-precision weights).");
+    p.positional("MODEL", "dense model file or Hugging Face directory");
+    p.option("text", "FILE", "text file whose tokens are measured (required)");
+    p.option("tokens", "N", "tokens of --text to measure", "4096");
+    p.option("ctx", "N", "chunk length, 0 = the model's context", "0", "-c");
+    p.option("q", "PCT", "outlier set = top PCT% of tokens, in (0, 100]", "5");
+    p.option("channel-factor", "F", "channel outlier: max |x| > F x median channel max", "6");
+    addSliceOptions(p);
+    addModelOptions(p);
+    p.flag("json", "print JSON");
+    if (!p.parse(args)) return 0;
+    if (!p.has("text")) throw UsageError("--text FILE is required");
+    const double q = p.getDouble("q", -1e300, 1e300);
+    if (!(q > 0 && q <= 100)) throw UsageError("--q must be in (0, 100], not " + p.get("q"));
+    const double factor = p.getDouble("channel-factor", -1e300, 1e300);
+    if (!(factor > 0)) throw UsageError("--channel-factor must be positive");
+    const int maxTokens = p.getInt("tokens", 2, 1 << 24);
+    int ctx = p.getInt("ctx", 0, 1 << 20);
+    const mobi::SliceConfig cfg = sliceConfigOptions(p);
+    if (cfg.mode != mobi::SliceMode::Nested)
+        throw UsageError("--mode must be nested: outlier migration compares nested levels");
+    for (int k = 1; k <= cfg.levels(); ++k)
+        if (cfg.bitsForLevel(k) > 8)
+            throw UsageError("level " + std::to_string(k) + " has " +
+                             std::to_string(cfg.bitsForLevel(k)) +
+                             " bits; the RTN baselines go up to 8");
+    const int threads = threadsOption(p);
+    const bool json = p.flagSet("json");
+    const std::string text = readTextFile(p.get("text"));
+    const mobi::Model m = loadModelArg(p, true);
+    if (m.sliced)
+        throw mobi::EngineError(m.path, "is a sliced model without full-precision weights; "
+                                        "outliers needs the dense model it was sliced from");
+    if (ctx == 0) ctx = m.config.seqLen > 0 ? m.config.seqLen : 2048;
+    if (ctx < 4) throw UsageError("--ctx must be at least 4");
+    std::vector<int> tokens = m.tokenizer->encode(text, true);
+    if (tokens.size() < 2)
+        throw mobi::EngineError(p.get("text"), "has no text to measure (fewer than 2 tokens)");
+    if (static_cast<int>(tokens.size()) > maxTokens) tokens.resize(static_cast<size_t>(maxTokens));
+
+    OutlierStudy st = runStudy(m, tokens, cfg, ctx, q, factor, threads);
+    st.text = p.get("text");
+    if (json)
+        printStudyJson(st);
+    else
+        printStudyText(st);
     return 0;
 }
 

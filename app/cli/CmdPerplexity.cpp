@@ -61,7 +61,7 @@ int runPerplexity(const std::vector<std::string>& args) {
         j.set("scored_tokens", mobi::Json(static_cast<int64_t>(r.scoredTokens)));
         j.set("text_tokens", static_cast<int>(tokens.size()));
         j.set("seconds", r.seconds);
-        if (m.sliced && !prec.routed) {
+        if (m.sliced && !prec.routed()) {
             j.set("level", t.level());
             j.set("bits", m.sliced->config.bitsForLevel(t.level()));
         }
@@ -73,7 +73,7 @@ int runPerplexity(const std::vector<std::string>& args) {
     if (progressTty) std::fprintf(stderr, "\n");
     std::printf("perplexity %.4f over %d chunks of %d tokens (%lld scored, %.2f s)\n", r.ppl,
                 r.chunks, r.ctx, static_cast<long long>(r.scoredTokens), r.seconds);
-    if (prec.routed) std::printf("%s\n", prec.summary().c_str());
+    if (prec.routed()) std::printf("%s\n", prec.summary().c_str());
     return 0;
 }
 

@@ -1,11 +1,14 @@
 // `profile MODEL --db OUT.sqlite`: generation with tracing on, recorded into a profile.
 #include "CliCommon.h"
 #include "Precision.h"
+#include "SamplingOptions.h"
 #include "route/RouterPolicy.h"
 #include "route/RoutingStats.h"
 
 #include "ProfileStore.h"
 #include "eval/Generator.h"
+#include "model/LayerRecorder.h"
+#include "model/ScopedObserver.h"
 #include "quant/SlicedModel.h"
 #include "trace/Tracer.h"
 #include "util/Json.h"
@@ -19,6 +22,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <thread>
@@ -66,111 +70,60 @@ std::string hostName() {
     return buf;
 }
 
-} // namespace
+// Per position: (level, first router score) of each layer.
+using RoutedRows = std::map<int, std::vector<std::pair<int, std::optional<double>>>>;
 
-int runProfile(const std::vector<std::string>& args) {
-    ArgParser p("profile",
-                "Generate from MODEL with CPU tracing on and record the run into a SQLite\n"
-                "profile: tokens, per-token per-layer levels, layer precision and every range\n"
-                "(NVTX_EVENTS, Nsight Systems' table names). Greedy unless --temp is given.");
-    p.positional("MODEL", "model file or Hugging Face directory");
-    p.option("prompt", "S", "prompt text (empty: start from BOS only)", "", "-p");
-    p.option("steps", "N", "positions to run, prompt included", "256", "-n");
-    p.option("temp", "T", "sampling temperature, 0 = greedy", "0");
-    p.option("seed", "S", "random seed", "1");
-    p.option("db", "OUT.sqlite", "profile to write (created, or appended to as a new run)");
-    p.option("token-delay-ms", "MS", "pause after each token (to watch a profile grow live)", "0");
-    addModelOptions(p);
-    addLevelOptions(p);
-    p.option("budget", "B",
-             "bits per weight budget: a routed model routes every token at B (levels and router "
-             "scores recorded per token and layer); a sliced model without routers runs the "
-             "highest uniform level within B");
-    p.option("allocation", "A", "routed --budget: global or layer", "global");
-    if (!p.parse(args)) return 0;
-    if (!p.has("db")) throw UsageError("--db OUT.sqlite is required");
-    const std::string dbPath = p.get("db");
-
-    mobi::GenerateOptions o;
-    o.prompt = p.get("prompt");
-    o.steps = p.getInt("steps", 1, 1 << 24);
-    o.sampler.temperature = static_cast<float>(p.getDouble("temp", 0.0, 100.0));
-    o.sampler.seed = static_cast<uint64_t>(p.getInt64("seed", 0, INT64_MAX));
-    const int delayMs = p.getInt("token-delay-ms", 0, 60000);
-    const int threads = threadsOption(p);
-
-    const mobi::Model m = loadModelArg(p, true);
-    const bool routed = p.has("budget") && m.routers;
-    Precision prec;
-    int level = routed ? 0 : levelOption(p, m);
-    if (routed) {
-        prec = precisionOption(p, m);
-    } else if (p.has("budget")) {
-        if (level > 0) throw UsageError("give --budget or --level/--bits, not both");
-        if (!m.sliced) throw UsageError("--budget: " + m.path + " is not a sliced model");
-        const double budget = p.getDouble("budget", 0.0, 64.0);
-        for (int k = 1; k <= m.sliced->config.levels(); ++k)
-            if (m.sliced->config.bitsForLevel(k) <= budget) level = k;
-        if (level == 0)
-            throw UsageError("--budget " + p.get("budget") +
-                             " is below the lowest level; levels: " + availableLevels(m));
-    }
-    mobi::Transformer t(m, threads);
-    if (level > 0) t.setLevel(level);
-    if (o.steps > t.maxContext()) o.steps = t.maxContext();
-    const int nLayers = m.config.nLayers;
-    // Routed: each position's (level, first router score) per layer, from the
-    // forward's Route events, until its token is stored.
-    std::map<int, std::vector<std::pair<int, std::optional<double>>>> routedAt;
-    if (routed) {
-        t.setLevelPolicy(prec.policy);
-        t.setObserver([&, stats = prec.stats](const mobi::LayerEvent& e) {
-            stats->observe(e);
-            if (e.point != mobi::LayerPoint::Route || !e.levels || e.linear > 0) return;
-            for (int i = 0; i < e.nTokens; ++i) {
-                auto& row = routedAt[e.pos0 + i];
-                row.resize(size_t(nLayers), {0, std::nullopt});
+// A generation step hook copying the recorder's rows of each forward into `out`.
+std::function<bool(const mobi::GenerateStep&)>
+keepRoutedRows(const mobi::LayerRecorder& recorder, int nLayers, RoutedRows& out) {
+    return [&recorder, nLayers, &out](const mobi::GenerateStep& st) {
+        const int w = recorder.scoreWidth();
+        for (int i = 0; i < st.n && i < recorder.rows(); ++i) {
+            auto& row = out[st.pos0 + i];
+            row.assign(size_t(nLayers), {0, std::nullopt});
+            for (int l = 0; l < nLayers; ++l) {
                 std::optional<double> score;
-                if (e.data && e.width > 0) score = e.data[size_t(i) * e.width];
-                row[size_t(e.layer)] = {e.levels[i], score};
+                if (w > 0) score = recorder.scores()[size_t(i)][size_t(l) * w];
+                row[size_t(l)] = {recorder.levels()[size_t(i)][size_t(l)], score};
             }
-        });
-    }
+        }
+        return true;
+    };
+}
 
-    mobi::ProfileStore store(dbPath, mobi::ProfileStore::Mode::Write);
+// Moves the tracer's finished ranges into the profile.
+void storeTraceRanges(mobi::ProfileStore& store, int64_t runId) {
+    std::vector<mobi::TraceRange> ranges = mobi::Tracer::drain();
+    std::vector<mobi::RangeRecord> recs;
+    recs.reserve(ranges.size());
+    for (const mobi::TraceRange& r : ranges)
+        recs.push_back(mobi::RangeRecord{runId, r.name, r.startNs, r.endNs,
+                                         static_cast<int64_t>(r.threadId), r.depth, r.position,
+                                         r.layer, r.step});
+    store.addRanges(std::move(recs));
+}
+
+// The run's settings as the profile stores them (GPU state added by the caller).
+mobi::Json runSettings(const mobi::GenerateOptions& o, mobi::Transformer& t, const Precision& prec) {
     mobi::Json settings(mobi::Json::Object{});
     settings.set("prompt", o.prompt);
     settings.set("steps", o.steps);
     settings.set("temperature", static_cast<double>(o.sampler.temperature));
     settings.set("seed", static_cast<double>(o.sampler.seed));
     settings.set("threads", t.pool().size());
-    settings.set("level", routed ? 0 : t.level());
+    settings.set("level", prec.routed() ? 0 : t.level());
     settings.set("levels", t.levels());
-    if (routed) {
+    if (prec.routed()) {
         settings.set("budget", prec.budget);
         settings.set("allocation", mobi::budgetAllocationName(prec.allocation));
-        settings.set("granularity", mobi::routeGranularityName(m.routers->granularity));
+        settings.set("granularity", mobi::routeGranularityName(prec.routers->granularity));
     }
     settings.set("clock", "steady_clock ns (NVTX_EVENTS start/end)");
-    // GPU activity: the CUPTI collector runs around the generation when a
-    // device is usable; otherwise the settings say why and only CPU ranges exist.
-    std::string gpuState;
-#ifdef MOBISCOPE_WITH_CUDA
-    mobi::gpu::CuptiCollector cupti;
-    std::string cuptiWhy;
-    bool collecting = false;
-    if (mobi::gpu::CuptiCollector::available(&cuptiWhy)) {
-        collecting = cupti.start(&cuptiWhy);
-        gpuState = collecting ? mobi::gpu::CuptiCollector::deviceName()
-                              : "none: CUPTI failed to start: " + cuptiWhy;
-    } else {
-        gpuState = "none: " + cuptiWhy;
-    }
-#else
-    gpuState = "none: built without CUDA";
-#endif
-    settings.set("gpu", gpuState);
-    settings.set("cupti_dropped_records", 0);
+    return settings;
+}
+
+mobi::RunInfo runInfo(const mobi::Model& m, const std::string& gpuState,
+                      const mobi::Json& settings) {
     mobi::RunInfo info;
     info.modelPath = m.path;
     info.modelHash = modelHash(m.path);
@@ -181,7 +134,139 @@ int runProfile(const std::vector<std::string>& args) {
     info.startedNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    const int64_t runId = store.beginRun(info);
+    return info;
+}
+
+// GPU activity: the CUPTI collector runs around the generation when a
+// device is usable; otherwise state() says why and only CPU ranges exist.
+class GpuActivity {
+  public:
+    GpuActivity() {
+#ifdef MOBISCOPE_WITH_CUDA
+        std::string why;
+        if (mobi::gpu::CuptiCollector::available(&why)) {
+            collecting_ = cupti_.start(&why);
+            state_ = collecting_ ? mobi::gpu::CuptiCollector::deviceName()
+                                 : "none: CUPTI failed to start: " + why;
+        } else {
+            state_ = "none: " + why;
+        }
+#else
+        state_ = "none: built without CUDA";
+#endif
+    }
+    const std::string& state() const { return state_; }
+
+    // Stops collecting and writes the records (and their counts into the
+    // run's settings); reports what was collected on stderr.
+    void finish(mobi::ProfileStore& store, int64_t runId, mobi::Json& settings) {
+#ifdef MOBISCOPE_WITH_CUDA
+        if (!collecting_) {
+            std::fprintf(stderr, "GPU activity not collected (%s); the profile holds CPU ranges\n",
+                         state_.c_str());
+            return;
+        }
+        std::string stopError;
+        const bool stopped = cupti_.stop(&stopError);
+        const mobi::gpu::CuptiRecords rec = cupti_.takeRecords();
+        mobi::gpu::writeCuptiRecords(store, rec, static_cast<int64_t>(getpid()));
+        settings.set("cupti_dropped_records", static_cast<double>(rec.droppedRecords));
+        settings.set("cupti_kernels", static_cast<double>(rec.kernels.size()));
+        settings.set("cupti_memcpys", static_cast<double>(rec.memcpys.size()));
+        settings.set("cupti_runtime_calls", static_cast<double>(rec.runtimeCalls.size()));
+        if (!stopped) settings.set("cupti_error", stopError);
+        store.setRunSettings(runId, settings.dump());
+        std::fprintf(stderr,
+                     "GPU activity collected on %s: %zu kernels, %zu copies, %zu memsets, %zu "
+                     "runtime calls, %llu dropped records%s%s\n",
+                     state_.c_str(), rec.kernels.size(), rec.memcpys.size(), rec.memsets.size(),
+                     rec.runtimeCalls.size(), static_cast<unsigned long long>(rec.droppedRecords),
+                     stopped ? "" : "; ", stopped ? "" : stopError.c_str());
+#else
+        (void)store, (void)runId, (void)settings;
+        std::fprintf(stderr, "GPU activity not collected (built without CUDA); the profile holds "
+                             "CPU ranges\n");
+#endif
+    }
+
+  private:
+    std::string state_;
+#ifdef MOBISCOPE_WITH_CUDA
+    mobi::gpu::CuptiCollector cupti_;
+    bool collecting_ = false;
+#endif
+};
+
+// The one-line summary of a finished run on stderr.
+void printRunSummary(mobi::ProfileStore& store, int64_t runId, const std::string& dbPath,
+                     const mobi::GenerateResult& r, double wall) {
+    const mobi::QueryResult top =
+        store.query("SELECT COALESCE(SUM(e.end - e.start), 0), COUNT(*) FROM NVTX_EVENTS e JOIN "
+                    "MOBI_RANGE_CONTEXT c ON c.event_rowid = e.rowid WHERE c.run_id = " +
+                    std::to_string(runId) + " AND c.depth = 0");
+    const double topSeconds =
+        top.rows.empty() || !top.rows[0][0] ? 0.0 : std::stod(*top.rows[0][0]) * 1e-9;
+    std::printf("\n");
+    std::fprintf(stderr,
+                 "profile %s run %lld: %d prompt + %d generated tokens, wall %.3f s, top-level "
+                 "ranges %.3f s (%.1f%%), %lld ranges\n",
+                 dbPath.c_str(), static_cast<long long>(runId), r.promptTokens, r.generatedTokens,
+                 wall, topSeconds, wall > 0 ? 100.0 * topSeconds / wall : 0.0,
+                 static_cast<long long>(store.count("NVTX_EVENTS")));
+}
+
+} // namespace
+
+int runProfile(const std::vector<std::string>& args) {
+    ArgParser p("profile",
+                "Generate from MODEL with CPU tracing on and record the run into a SQLite\n"
+                "profile: tokens, per-token per-layer levels, layer precision and every range\n"
+                "(NVTX_EVENTS, Nsight Systems' table names). Greedy unless --temp is given.");
+    p.positional("MODEL", "model file or Hugging Face directory");
+    p.option("prompt", "S", "prompt text (empty: start from BOS only)", "", "-p");
+    p.option("steps", "N", "positions to run, prompt included", "256", "-n");
+    addSamplingOptions(p, greedySamplingDefaults());
+    p.option("db", "OUT.sqlite", "profile to write (created, or appended to as a new run)");
+    p.option("token-delay-ms", "MS", "pause after each token (to watch a profile grow live)", "0");
+    addModelOptions(p);
+    addLevelOptions(p);
+    addActOption(p);
+    addBudgetOptions(p);
+    if (!p.parse(args)) return 0;
+    if (!p.has("db")) throw UsageError("--db OUT.sqlite is required");
+    const std::string dbPath = p.get("db");
+
+    mobi::GenerateOptions o;
+    o.prompt = p.get("prompt");
+    o.steps = p.getInt("steps", 1, 1 << 24);
+    o.sampler = samplingOption(p);
+    const int delayMs = p.getInt("token-delay-ms", 0, 60000);
+    const int threads = threadsOption(p);
+
+    const mobi::Model m = loadModelArg(p, true);
+    const Precision prec = precisionOption(p, m);
+    const bool routed = prec.routed();
+    mobi::Transformer t(m, threads);
+    prec.apply(t);
+    if (o.steps > t.maxContext()) o.steps = t.maxContext();
+    const int nLayers = m.config.nLayers;
+    // Routed: each position's (level, first router score) per layer, from the
+    // level recorder after each forward, until its token is stored.
+    RoutedRows routedAt;
+    mobi::LayerRecorder recorder(nLayers);
+    std::optional<mobi::ScopedObserver> recording;
+    if (routed) {
+        recording.emplace(t, [&recorder](const mobi::LayerEvent& e) { recorder.observe(e); });
+        o.onStep = keepRoutedRows(recorder, nLayers, routedAt);
+    }
+
+    mobi::ProfileStore store(dbPath, mobi::ProfileStore::Mode::Write);
+    mobi::Json settings = runSettings(o, t, prec);
+    GpuActivity gpu;
+    const std::string& gpuState = gpu.state();
+    settings.set("gpu", gpuState);
+    settings.set("cupti_dropped_records", 0);
+    const int64_t runId = store.beginRun(runInfo(m, gpuState, settings));
 
     // Per-layer precision: the sliced level's bits, else the weights' storage
     // bits (a routed run's averages are stored after the run).
@@ -193,16 +278,7 @@ int runProfile(const std::vector<std::string>& args) {
         store.addLayerPrecision(runId, l, bits);
     }
 
-    auto flushRanges = [&] {
-        std::vector<mobi::TraceRange> ranges = mobi::Tracer::drain();
-        std::vector<mobi::RangeRecord> recs;
-        recs.reserve(ranges.size());
-        for (const mobi::TraceRange& r : ranges)
-            recs.push_back(mobi::RangeRecord{runId, r.name, r.startNs, r.endNs,
-                                             static_cast<int64_t>(r.threadId), r.depth, r.position,
-                                             r.layer, r.step});
-        store.addRanges(std::move(recs));
-    };
+    auto flushRanges = [&] { storeTraceRanges(store, runId); };
     int prev = -1;
     o.onToken = [&](int pos, int id, bool isPrompt) {
         flushRanges();
@@ -248,47 +324,10 @@ int runProfile(const std::vector<std::string>& args) {
         for (int l = 0; l < nLayers; ++l)
             store.addLayerPrecision(runId, l, prec.stats->layerAverageBits(l));
     }
-#ifdef MOBISCOPE_WITH_CUDA
-    if (collecting) {
-        std::string stopError;
-        const bool stopped = cupti.stop(&stopError);
-        const mobi::gpu::CuptiRecords rec = cupti.takeRecords();
-        mobi::gpu::writeCuptiRecords(store, rec, static_cast<int64_t>(getpid()));
-        settings.set("cupti_dropped_records", static_cast<double>(rec.droppedRecords));
-        settings.set("cupti_kernels", static_cast<double>(rec.kernels.size()));
-        settings.set("cupti_memcpys", static_cast<double>(rec.memcpys.size()));
-        settings.set("cupti_runtime_calls", static_cast<double>(rec.runtimeCalls.size()));
-        if (!stopped) settings.set("cupti_error", stopError);
-        store.setRunSettings(runId, settings.dump());
-        std::fprintf(stderr,
-                     "GPU activity collected on %s: %zu kernels, %zu copies, %zu memsets, %zu "
-                     "runtime calls, %llu dropped records%s%s\n",
-                     gpuState.c_str(), rec.kernels.size(), rec.memcpys.size(), rec.memsets.size(),
-                     rec.runtimeCalls.size(), static_cast<unsigned long long>(rec.droppedRecords),
-                     stopped ? "" : "; ", stopped ? "" : stopError.c_str());
-    } else {
-        std::fprintf(stderr, "GPU activity not collected (%s); the profile holds CPU ranges\n",
-                     gpuState.c_str());
-    }
-#else
-    std::fprintf(stderr, "GPU activity not collected (built without CUDA); the profile holds CPU "
-                         "ranges\n");
-#endif
+    gpu.finish(store, runId, settings);
     store.flush();
 
-    const mobi::QueryResult top =
-        store.query("SELECT COALESCE(SUM(e.end - e.start), 0), COUNT(*) FROM NVTX_EVENTS e JOIN "
-                    "MOBI_RANGE_CONTEXT c ON c.event_rowid = e.rowid WHERE c.run_id = " +
-                    std::to_string(runId) + " AND c.depth = 0");
-    const double topSeconds =
-        top.rows.empty() || !top.rows[0][0] ? 0.0 : std::stod(*top.rows[0][0]) * 1e-9;
-    std::printf("\n");
-    std::fprintf(stderr,
-                 "profile %s run %lld: %d prompt + %d generated tokens, wall %.3f s, top-level "
-                 "ranges %.3f s (%.1f%%), %lld ranges\n",
-                 dbPath.c_str(), static_cast<long long>(runId), r.promptTokens, r.generatedTokens,
-                 wall, topSeconds, wall > 0 ? 100.0 * topSeconds / wall : 0.0,
-                 static_cast<long long>(store.count("NVTX_EVENTS")));
+    printRunSummary(store, runId, dbPath, r, wall);
     if (routed) std::fprintf(stderr, "%s\n", prec.summary().c_str());
     return 0;
 }

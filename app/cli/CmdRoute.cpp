@@ -14,6 +14,7 @@
 #include "route/RouterCalibration.h"
 #include "route/RouterPolicy.h"
 #include "route/RoutingStats.h"
+#include "slicing/ModelSlicing.h"
 #include "tokenizer/Tokenizer.h"
 #include "util/Json.h"
 
@@ -88,6 +89,43 @@ void progressLine(const char* what, int done, int total) {
     std::fflush(stderr);
 }
 
+mobi::RouterCalibrationOptions calibrationOptions(const ArgParser& p, int threads) {
+    mobi::RouterCalibrationOptions co;
+    co.train.hidden = p.getInt("hidden", 1, 4096);
+    co.train.epochs = p.getInt("epochs", 1, 100000);
+    co.train.batch = p.getInt("batch", 1, 1 << 20);
+    co.train.lr = static_cast<float>(p.getDouble("lr", 1e-7, 1.0));
+    co.train.seed = static_cast<uint64_t>(p.getInt64("seed", 0, INT64_MAX));
+    co.tablePoints = p.getInt("table-points", 3, 1 << 16);
+    co.measure = errorMeasureOption(p);
+    co.power = p.getDouble("error-power", 0.01, 100);
+    co.threads = threads;
+    return co;
+}
+
+mobi::Json calibrationLayersJson(const mobi::RouterCalibrationReport& rep) {
+    mobi::Json layers(mobi::Json::Array{});
+    for (size_t l = 0; l < rep.layers.size(); ++l) {
+        mobi::Json o(mobi::Json::Object{});
+        o.set("validation_loss", rep.layers[l].validationLoss);
+        o.set("baseline_loss", rep.layers[l].baselineLoss);
+        o.set("rank_correlation", rep.rankCorrelation[l]);
+        layers.push(o);
+    }
+    return layers;
+}
+
+// Writes the sliced model with its routers, keeping the sliced file's
+// embeddings/classifier type (Q8_0 stays Q8_0).
+void saveRouted(const mobi::Model& m, const std::string& out) {
+    mobi::GgufWriteOptions wo;
+    const mobi::DType et = m.weights.tokEmbeddings.dtype;
+    wo.matrixType = et == mobi::DType::F32 || et == mobi::DType::BF16 || et == mobi::DType::Q8_0
+                        ? et
+                        : mobi::DType::F16;
+    mobi::saveGguf(m, out, wo);
+}
+
 int runCalibrate(const std::vector<std::string>& args) {
     ArgParser p("route calibrate",
                 "Calibrate MoBiRoute routers for a sliced model: per token, block and level,\n"
@@ -126,22 +164,13 @@ int runCalibrate(const std::vector<std::string>& args) {
     if (!p.has("text")) throw UsageError("--text FILE is required");
     if (!p.has("output") || p.get("output").empty()) throw UsageError("-o ROUTED.gguf is required");
     const int threads = threadsOption(p);
-    mobi::RouterCalibrationOptions co;
-    co.train.hidden = p.getInt("hidden", 1, 4096);
-    co.train.epochs = p.getInt("epochs", 1, 100000);
-    co.train.batch = p.getInt("batch", 1, 1 << 20);
-    co.train.lr = static_cast<float>(p.getDouble("lr", 1e-7, 1.0));
-    co.train.seed = static_cast<uint64_t>(p.getInt64("seed", 0, INT64_MAX));
-    co.tablePoints = p.getInt("table-points", 3, 1 << 16);
-    co.measure = errorMeasureOption(p);
+    mobi::RouterCalibrationOptions co = calibrationOptions(p, threads);
     mobi::RouteGranularity granularity;
     try {
         granularity = mobi::parseRouteGranularity(p.get("granularity"), "--granularity");
     } catch (const mobi::EngineError& e) {
         throw UsageError("--granularity: " + e.problem());
     }
-    co.power = p.getDouble("error-power", 0.01, 100);
-    co.threads = threads;
     const bool json = p.flagSet("json");
 
     mobi::Model m = loadModelArg(p, true);
@@ -185,14 +214,8 @@ int runCalibrate(const std::vector<std::string>& args) {
     }
     const auto t2 = std::chrono::steady_clock::now();
     m.routers = rs;
-    mobi::GgufWriteOptions wo;
-    const mobi::DType et = m.weights.tokEmbeddings.dtype;
-    // Keep the sliced file's embeddings/classifier type (Q8_0 stays Q8_0).
-    wo.matrixType = et == mobi::DType::F32 || et == mobi::DType::BF16 || et == mobi::DType::Q8_0
-                        ? et
-                        : mobi::DType::F16;
     const std::string out = p.get("output");
-    mobi::saveGguf(m, out, wo);
+    saveRouted(m, out);
     const double measureS = std::chrono::duration<double>(t1 - t0).count();
     const double trainS = std::chrono::duration<double>(t2 - t1).count();
 
@@ -204,15 +227,7 @@ int runCalibrate(const std::vector<std::string>& args) {
         j.set("reference", ref ? ref->path : std::string("top level"));
         j.set("measure_seconds", measureS);
         j.set("train_seconds", trainS);
-        mobi::Json layers(mobi::Json::Array{});
-        for (size_t l = 0; l < rep.layers.size(); ++l) {
-            mobi::Json o(mobi::Json::Object{});
-            o.set("validation_loss", rep.layers[l].validationLoss);
-            o.set("baseline_loss", rep.layers[l].baselineLoss);
-            o.set("rank_correlation", rep.rankCorrelation[l]);
-            layers.push(o);
-        }
-        j.set("layers", layers);
+        j.set("layers", calibrationLayersJson(rep));
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
@@ -256,6 +271,164 @@ std::vector<double> parseBudgets(const std::string& s) {
     return out;
 }
 
+// The true per-token gains of every unit (block, or block x linear as the
+// routers route) on the evaluation text, and the budget table over them.
+struct OracleGains {
+    mobi::ErrorTable table;
+    std::vector<float> scores;
+    mobi::BudgetTable budgets;
+
+    // Each (chunk, unit, position)'s level at the threshold meeting `bits` here.
+    std::vector<int> levels(double bits, int K, int ctx) const {
+        const float thr = budgets.threshold(bits);
+        const int T = table.tokens, chunks = T / ctx;
+        std::vector<int> out(static_cast<size_t>(chunks) * table.units * ctx);
+        for (int u = 0; u < table.units; ++u)
+            for (int tok = 0; tok < T; ++tok) {
+                const int c = tok / ctx, pos = tok % ctx;
+                out[(size_t(c) * table.units + size_t(u)) * ctx + pos] =
+                    mobi::BudgetTable::levelFor(&scores[(size_t(u) * T + tok) * (K - 1)], K, thr);
+            }
+        return out;
+    }
+};
+
+// Perplexity and achieved bits of one level policy over the evaluation text.
+struct PolicyRunner {
+    const mobi::Model& m;
+    const std::vector<int>& tokens;
+    mobi::PerplexityOptions po;
+    std::vector<int> bits;
+    std::vector<double> shares;
+    int threads, ctx;
+
+    // policy null: the uniform `level`. layerLevels: per router, its level histogram.
+    double run(std::shared_ptr<mobi::LevelPolicy> policy, int level, double* achieved,
+               std::vector<std::vector<double>>* layerLevels) const {
+        const int L = m.config.nLayers, K = m.sliced->levels();
+        const int per = m.routers->routersPerBlock();
+        mobi::Transformer t(m, threads, ctx);
+        mobi::RoutingStats stats(bits, L, false, shares);
+        if (policy)
+            t.setLevelPolicy(policy);
+        else
+            t.setLevel(level);
+        t.setObserver([&](const mobi::LayerEvent& e) { stats.observe(e); });
+        const double ppl = mobi::perplexity(t, tokens, po).ppl;
+        if (achieved) *achieved = stats.averageBits();
+        if (layerLevels) {
+            layerLevels->assign(size_t(L * per), std::vector<double>(size_t(K)));
+            for (int u = 0; u < L * per; ++u)
+                for (int k = 1; k <= K; ++k)
+                    (*layerLevels)[size_t(u)][size_t(k - 1)] =
+                        static_cast<double>(per == 1 ? stats.layerLevelCount(u, k)
+                                                     : stats.unitLevelCount(u / per, u % per, k));
+        }
+        return ppl;
+    }
+};
+
+void checkBudgets(const std::vector<double>& budgets, const std::vector<int>& bits) {
+    for (double b : budgets)
+        if (b < bits.front() || b > bits.back()) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf,
+                          "--budgets: %g is outside the levels of this model (%d..%d bits)", b,
+                          bits.front(), bits.back());
+            throw UsageError(buf);
+        }
+}
+
+OracleGains oracleGains(const ArgParser& p, const mobi::Model& ref, const mobi::Model& m,
+                        const std::vector<int>& tokens, int ctx, int threads,
+                        const std::vector<double>& shares) {
+    const std::vector<int> bits = levelBitsOf(m);
+    const int per = m.routers->routersPerBlock();
+    mobi::BlockErrorOptions eo;
+    eo.ctx = ctx;
+    eo.bos = m.tokenizer->bos();
+    eo.threads = threads;
+    eo.progress = [](int d, int n) { progressLine("oracle: measuring chunk", d, n); };
+    OracleGains g;
+    if (per == 1 && errorMeasureOption(p) == mobi::ErrorMeasure::Kl)
+        g.table = mobi::measureOutputKl(ref, m, tokens, eo);
+    else if (per == 1)
+        g.table = mobi::blockErrorTable(mobi::measureBlockErrors(ref, m, tokens, eo),
+                                        errorMeasureOption(p));
+    else
+        g.table = mobi::measureLinearErrors(ref, m, tokens, eo).errors;
+    const int T = g.table.tokens;
+    std::vector<double> unitWeights;
+    for (int u = 0; u < g.table.units; ++u) {
+        const std::vector<float> s =
+            mobi::gainScores(g.table, bits, u, p.getDouble("error-power", 0.01, 100));
+        g.scores.insert(g.scores.end(), s.begin(), s.end());
+        unitWeights.insert(unitWeights.end(), size_t(T), per == 1 ? 1.0 : shares[size_t(u % per)]);
+    }
+    g.budgets = mobi::BudgetTable::build(bits, g.scores.data(),
+                                         static_cast<int64_t>(g.table.units) * T, 1025,
+                                         unitWeights.data());
+    return g;
+}
+
+// What an eval ran on, for its report.
+struct EvalMeta {
+    std::string model, text;
+    int skipTokens = 0, tokens = 0, ctx = 0, chunks = 0, randomSeeds = 0;
+};
+
+void printEvalJson(const EvalMeta& meta, const std::vector<EvalRow>& rows) {
+    mobi::Json j(mobi::Json::Object{});
+    j.set("model", meta.model);
+    j.set("text", meta.text);
+    j.set("skip_tokens", meta.skipTokens);
+    j.set("tokens", meta.tokens);
+    j.set("ctx", meta.ctx);
+    j.set("chunks", meta.chunks);
+    j.set("random_seeds", meta.randomSeeds);
+    mobi::Json arr(mobi::Json::Array{});
+    for (const EvalRow& r : rows) {
+        mobi::Json o(mobi::Json::Object{});
+        o.set("budget", r.budget);
+        auto pair = [&](const char* name, double b, double ppl) {
+            mobi::Json x(mobi::Json::Object{});
+            x.set("achieved_bits", b);
+            x.set("perplexity", ppl);
+            o.set(name, x);
+        };
+        pair("router", r.routerBits, r.routerPpl);
+        pair("router_per_layer", r.layerBits, r.layerPpl);
+        pair("random", r.randomBits, r.randomPpl);
+        pair("random_matched", r.matchedBits, r.matchedPpl);
+        pair("oracle", r.oracleBits, r.oraclePpl);
+        if (std::isfinite(r.uniformPpl))
+            pair("uniform", r.budget, r.uniformPpl);
+        else
+            o.set("uniform", mobi::Json(nullptr));
+        arr.push(o);
+    }
+    j.set("rows", arr);
+    std::printf("%s\n", j.dump(2).c_str());
+}
+
+void printEvalText(const EvalMeta& meta, const std::vector<EvalRow>& rows) {
+    std::printf("%s on %d held-out tokens (%d chunks of %d)\n", meta.model.c_str(), meta.tokens,
+                meta.chunks, meta.ctx);
+    std::printf("random: the two levels around the router's achieved bits; matched: the router's\n"
+                "level mix per block, on random tokens (both: mean over %d seeds)\n",
+                meta.randomSeeds);
+    std::printf("budget | router bits  ppl    | per-layer bits  ppl  | random bits  ppl    | "
+                "matched bits  ppl   | oracle bits  ppl    | uniform ppl\n");
+    for (const EvalRow& r : rows) {
+        char uni[32] = "-";
+        if (std::isfinite(r.uniformPpl)) std::snprintf(uni, sizeof uni, "%.4f", r.uniformPpl);
+        std::printf("%6.2f | %6.3f  %9.4f | %6.3f  %9.4f | %6.3f  %9.4f | %6.3f  %9.4f | %6.3f  "
+                    "%9.4f | %s\n",
+                    r.budget, r.routerBits, r.routerPpl, r.layerBits, r.layerPpl, r.randomBits,
+                    r.randomPpl, r.matchedBits, r.matchedPpl, r.oracleBits, r.oraclePpl, uni);
+    }
+}
+
 int runEval(const std::vector<std::string>& args) {
     ArgParser p("route eval",
                 "Perplexity against achieved average bits of a routed model on held-out text,\n"
@@ -291,14 +464,7 @@ int runEval(const std::vector<std::string>& args) {
         throw UsageError(m.path + " has no routers (calibrate them with `mobiscope-cli route "
                                   "calibrate`)");
     const std::vector<int> bits = levelBitsOf(m);
-    for (double b : budgets)
-        if (b < bits.front() || b > bits.back()) {
-            char buf[160];
-            std::snprintf(buf, sizeof buf,
-                          "--budgets: %g is outside the levels of this model (%d..%d bits)", b,
-                          bits.front(), bits.back());
-            throw UsageError(buf);
-        }
+    checkBudgets(budgets, bits);
     const std::unique_ptr<mobi::Model> ref = referenceModel(p, m);
     std::vector<int> tokens = textTokens(p, m);
     const int ctxOpt = p.getInt("ctx", 0, 1 << 20);
@@ -319,55 +485,14 @@ int runEval(const std::vector<std::string>& args) {
     const int per = m.routers->routersPerBlock();
     const auto shareArray = mobi::linearParamShares(m.config);
     const std::vector<double> shares(shareArray.begin(), shareArray.end());
-    // Perplexity and achieved bits of one policy (null: uniform `level`).
-    auto run = [&](std::shared_ptr<mobi::LevelPolicy> policy, int level, double* achieved,
-                   std::vector<std::vector<double>>* layerLevels = nullptr) {
-        mobi::Transformer t(m, threads, ctx);
-        mobi::RoutingStats stats(bits, L, false, shares);
-        if (policy)
-            t.setLevelPolicy(policy);
-        else
-            t.setLevel(level);
-        t.setObserver([&](const mobi::LayerEvent& e) { stats.observe(e); });
-        const double ppl = mobi::perplexity(t, tokens, po).ppl;
-        if (achieved) *achieved = stats.averageBits();
-        if (layerLevels) { // per router: its level histogram
-            layerLevels->assign(size_t(L * per), std::vector<double>(size_t(K)));
-            for (int u = 0; u < L * per; ++u)
-                for (int k = 1; k <= K; ++k)
-                    (*layerLevels)[size_t(u)][size_t(k - 1)] =
-                        static_cast<double>(per == 1 ? stats.layerLevelCount(u, k)
-                                                     : stats.unitLevelCount(u / per, u % per, k));
-        }
-        return ppl;
+    const PolicyRunner runner{m, tokens, po, bits, shares, threads, ctx};
+    auto run = [&runner](std::shared_ptr<mobi::LevelPolicy> policy, int level, double* achieved,
+                         std::vector<std::vector<double>>* layerLevels = nullptr) {
+        return runner.run(std::move(policy), level, achieved, layerLevels);
     };
 
     // The oracle's true gains on this text.
-    mobi::BlockErrorOptions eo;
-    eo.ctx = ctx;
-    eo.bos = po.bos;
-    eo.threads = threads;
-    eo.progress = [](int d, int n) { progressLine("oracle: measuring chunk", d, n); };
-    // Units: blocks, or (block, linear) pairs, as the routers route.
-    mobi::ErrorTable table;
-    if (per == 1 && errorMeasureOption(p) == mobi::ErrorMeasure::Kl)
-        table = mobi::measureOutputKl(ref ? *ref : m, m, tokens, eo);
-    else if (per == 1)
-        table = mobi::blockErrorTable(mobi::measureBlockErrors(ref ? *ref : m, m, tokens, eo),
-                                      errorMeasureOption(p));
-    else
-        table = mobi::measureLinearErrors(ref ? *ref : m, m, tokens, eo).errors;
-    const int T = table.tokens;
-    std::vector<float> trueScores;
-    std::vector<double> unitWeights;
-    for (int u = 0; u < table.units; ++u) {
-        const std::vector<float> s =
-            mobi::gainScores(table, bits, u, p.getDouble("error-power", 0.01, 100));
-        trueScores.insert(trueScores.end(), s.begin(), s.end());
-        unitWeights.insert(unitWeights.end(), size_t(T), per == 1 ? 1.0 : shares[size_t(u % per)]);
-    }
-    const mobi::BudgetTable oracleTable = mobi::BudgetTable::build(
-        bits, trueScores.data(), static_cast<int64_t>(table.units) * T, 1025, unitWeights.data());
+    const OracleGains oracle = oracleGains(p, ref ? *ref : m, m, tokens, ctx, threads, shares);
 
     std::map<int, double> uniform;
     std::vector<EvalRow> rows;
@@ -399,17 +524,9 @@ int runEval(const std::vector<std::string>& args) {
             r.randomBits += b / randomSeeds;
         }
         // Oracle: levels from the true gains at the threshold meeting B here.
-        const float thr = oracleTable.threshold(B);
-        std::vector<int> levels(static_cast<size_t>(chunks) * L * per * ctx);
-        for (int u = 0; u < table.units; ++u)
-            for (int tok = 0; tok < T; ++tok) {
-                const int c = tok / ctx, pos = tok % ctx;
-                levels[(size_t(c) * L * per + size_t(u)) * ctx + pos] = mobi::BudgetTable::levelFor(
-                    &trueScores[(size_t(u) * T + tok) * (K - 1)], K, thr);
-            }
-        r.oraclePpl =
-            run(std::make_shared<mobi::TablePolicy>(chunks, L, ctx, std::move(levels), per), 0,
-                &r.oracleBits);
+        r.oraclePpl = run(std::make_shared<mobi::TablePolicy>(chunks, L, ctx,
+                                                              oracle.levels(B, K, ctx), per),
+                          0, &r.oracleBits);
         for (int k = 1; k <= K; ++k)
             if (std::fabs(B - bits[size_t(k - 1)]) < 1e-9) {
                 if (!uniform.count(k)) uniform[k] = run(nullptr, k, nullptr);
@@ -419,55 +536,12 @@ int runEval(const std::vector<std::string>& args) {
     }
     if (!json && isatty(fileno(stderr))) std::fprintf(stderr, "\n");
 
-    if (json) {
-        mobi::Json j(mobi::Json::Object{});
-        j.set("model", m.path);
-        j.set("text", p.get("text"));
-        j.set("skip_tokens", p.getInt("skip-tokens", 0, 1 << 30));
-        j.set("tokens", static_cast<int>(tokens.size()));
-        j.set("ctx", ctx);
-        j.set("chunks", chunks);
-        j.set("random_seeds", randomSeeds);
-        mobi::Json arr(mobi::Json::Array{});
-        for (const EvalRow& r : rows) {
-            mobi::Json o(mobi::Json::Object{});
-            o.set("budget", r.budget);
-            auto pair = [&](const char* name, double b, double ppl) {
-                mobi::Json x(mobi::Json::Object{});
-                x.set("achieved_bits", b);
-                x.set("perplexity", ppl);
-                o.set(name, x);
-            };
-            pair("router", r.routerBits, r.routerPpl);
-            pair("router_per_layer", r.layerBits, r.layerPpl);
-            pair("random", r.randomBits, r.randomPpl);
-            pair("random_matched", r.matchedBits, r.matchedPpl);
-            pair("oracle", r.oracleBits, r.oraclePpl);
-            if (std::isfinite(r.uniformPpl))
-                pair("uniform", r.budget, r.uniformPpl);
-            else
-                o.set("uniform", mobi::Json(nullptr));
-            arr.push(o);
-        }
-        j.set("rows", arr);
-        std::printf("%s\n", j.dump(2).c_str());
-        return 0;
-    }
-    std::printf("%s on %zu held-out tokens (%d chunks of %d)\n", m.path.c_str(), tokens.size(),
-                chunks, ctx);
-    std::printf("random: the two levels around the router's achieved bits; matched: the router's\n"
-                "level mix per block, on random tokens (both: mean over %d seeds)\n",
-                randomSeeds);
-    std::printf("budget | router bits  ppl    | per-layer bits  ppl  | random bits  ppl    | "
-                "matched bits  ppl   | oracle bits  ppl    | uniform ppl\n");
-    for (const EvalRow& r : rows) {
-        char uni[32] = "-";
-        if (std::isfinite(r.uniformPpl)) std::snprintf(uni, sizeof uni, "%.4f", r.uniformPpl);
-        std::printf("%6.2f | %6.3f  %9.4f | %6.3f  %9.4f | %6.3f  %9.4f | %6.3f  %9.4f | %6.3f  "
-                    "%9.4f | %s\n",
-                    r.budget, r.routerBits, r.routerPpl, r.layerBits, r.layerPpl, r.randomBits,
-                    r.randomPpl, r.matchedBits, r.matchedPpl, r.oracleBits, r.oraclePpl, uni);
-    }
+    const EvalMeta meta{m.path, p.get("text"), p.getInt("skip-tokens", 0, 1 << 30),
+                        static_cast<int>(tokens.size()), ctx, chunks, randomSeeds};
+    if (json)
+        printEvalJson(meta, rows);
+    else
+        printEvalText(meta, rows);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "io/GgufWriter.h"
 #include "model/Model.h"
 #include "quant/SlicedModel.h"
+#include "slicing/ModelSlicing.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <cstdio>

@@ -10,6 +10,7 @@
 #include "quant/RtnQuantizer.h"
 #include "quant/SlicedModel.h"
 #include "route/RoutingStats.h"
+#include "slicing/ModelSlicing.h"
 #include "tokenizer/Tokenizer.h"
 #include "util/Json.h"
 
@@ -41,7 +42,7 @@ struct Row {
 double perplexityOf(const mobi::Model& m, int level, const std::vector<int>& tokens, int ctx,
                     int threads) {
     mobi::Transformer t(m, threads, ctx);
-    if (level > 0) t.setLevel(level);
+    mobi::applyPrecision(t, mobi::Precision::uniform(level));
     mobi::PerplexityOptions o;
     o.ctx = ctx;
     o.bos = m.tokenizer->bos();
@@ -111,6 +112,66 @@ std::vector<Row> slicedRows(const mobi::Model& m, const std::vector<int>& tokens
 
 } // namespace
 
+// The routers at the --budget of a routed model, as one row.
+Row routedRow(const mobi::Model& m, const Precision& prec, const std::vector<int>& tokens, int ctx,
+              int threads) {
+    mobi::Transformer t(m, threads, ctx);
+    prec.apply(t);
+    mobi::PerplexityOptions o;
+    o.ctx = ctx;
+    o.bos = m.tokenizer->bos();
+    Row r;
+    r.method = "routed";
+    r.ppl = mobi::perplexity(t, tokens, o).ppl;
+    r.budget = prec.budget;
+    r.achievedBits = prec.stats->averageBits();
+    for (int l = 0; l < prec.stats->layers(); ++l)
+        r.layerBits.push_back(prec.stats->layerAverageBits(l));
+    // Effective bits: the levels' scale overhead at the achieved mix.
+    const mobi::SlicedModel& s = *m.sliced;
+    double eff = 0;
+    for (int k = 1; k <= s.levels(); ++k)
+        eff += s.effectiveBits(k) * prec.stats->levelShare(k);
+    r.effBits = eff;
+    r.meanError = NAN;
+    return r;
+}
+
+// Full precision, every level sliced in both modes, and RTN at each level's bits.
+std::vector<Row> denseRows(const mobi::Model& m, const mobi::SliceConfig& base,
+                           const std::vector<int>& tokens, int ctx, int threads,
+                           mobi::ThreadPool& pool) {
+    std::vector<Row> rows;
+    Row fp;
+    fp.method = "fp";
+    fp.bits = 0;
+    fp.ppl = perplexityOf(m, 0, tokens, ctx, threads);
+    fp.effBits = 8.0 * mobi::dtypeBytes(m.weights.layers[0].wq.dtype, 1024) / 1024;
+    rows.push_back(fp);
+    for (mobi::SliceMode mode : {mobi::SliceMode::Nested, mobi::SliceMode::Residual}) {
+        mobi::SliceConfig cfg = base;
+        cfg.mode = mode;
+        mobi::Model sm = m;
+        sm.sliced = std::make_shared<mobi::SlicedModel>(
+            mobi::sliceModel(m, cfg, nullptr, pool, [&](int l, int n) {
+                std::fprintf(stderr, "\rslicing %s layer %d/%d", mobi::sliceModeName(mode), l,
+                             n);
+            }));
+        std::fprintf(stderr, "\n");
+        for (Row& r : slicedRows(sm, tokens, ctx, threads))
+            rows.push_back(std::move(r));
+    }
+    std::set<int> bits;
+    for (int k = 1; k <= base.levels(); ++k)
+        bits.insert(base.bitsForLevel(k));
+    for (int b : bits) {
+        if (b > 8) continue; // RTN codes are bytes
+        rows.push_back(rtnRow(m, b, base.groupSize, pool, tokens, ctx, threads));
+        std::fprintf(stderr, "rtn %d bits done\n", b);
+    }
+    return rows;
+}
+
 int runSweep(const std::vector<std::string>& args) {
     ArgParser p("sweep",
                 "Perplexity, bits per weight (scale overhead included) and mean per-layer\n"
@@ -146,56 +207,9 @@ int runSweep(const std::vector<std::string>& args) {
     const Precision prec = precisionOption(p, m); // --budget: a routed MODEL only
     if (m.sliced) {
         rows = slicedRows(m, tokens, ctx, threads);
-        if (prec.routed) {
-            mobi::Transformer t(m, threads, ctx);
-            prec.apply(t);
-            mobi::PerplexityOptions o;
-            o.ctx = ctx;
-            o.bos = m.tokenizer->bos();
-            Row r;
-            r.method = "routed";
-            r.ppl = mobi::perplexity(t, tokens, o).ppl;
-            r.budget = prec.budget;
-            r.achievedBits = prec.stats->averageBits();
-            for (int l = 0; l < prec.stats->layers(); ++l)
-                r.layerBits.push_back(prec.stats->layerAverageBits(l));
-            // Effective bits: the levels' scale overhead at the achieved mix.
-            const mobi::SlicedModel& s = *m.sliced;
-            double eff = 0;
-            for (int k = 1; k <= s.levels(); ++k)
-                eff += s.effectiveBits(k) * prec.stats->levelShare(k);
-            r.effBits = eff;
-            r.meanError = NAN;
-            rows.push_back(std::move(r));
-        }
+        if (prec.routed()) rows.push_back(routedRow(m, prec, tokens, ctx, threads));
     } else {
-        Row fp;
-        fp.method = "fp";
-        fp.bits = 0;
-        fp.ppl = perplexityOf(m, 0, tokens, ctx, threads);
-        fp.effBits = 8.0 * mobi::dtypeBytes(m.weights.layers[0].wq.dtype, 1024) / 1024;
-        rows.push_back(fp);
-        for (mobi::SliceMode mode : {mobi::SliceMode::Nested, mobi::SliceMode::Residual}) {
-            mobi::SliceConfig cfg = base;
-            cfg.mode = mode;
-            mobi::Model sm = m;
-            sm.sliced = std::make_shared<mobi::SlicedModel>(
-                mobi::sliceModel(m, cfg, nullptr, pool, [&](int l, int n) {
-                    std::fprintf(stderr, "\rslicing %s layer %d/%d", mobi::sliceModeName(mode), l,
-                                 n);
-                }));
-            std::fprintf(stderr, "\n");
-            for (Row& r : slicedRows(sm, tokens, ctx, threads))
-                rows.push_back(std::move(r));
-        }
-        std::set<int> bits;
-        for (int k = 1; k <= base.levels(); ++k)
-            bits.insert(base.bitsForLevel(k));
-        for (int b : bits) {
-            if (b > 8) continue; // RTN codes are bytes
-            rows.push_back(rtnRow(m, b, base.groupSize, pool, tokens, ctx, threads));
-            std::fprintf(stderr, "rtn %d bits done\n", b);
-        }
+        rows = denseRows(m, base, tokens, ctx, threads, pool);
     }
 
     const double fpPpl = rows.front().method == "fp" ? rows.front().ppl : NAN;

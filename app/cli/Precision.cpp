@@ -4,7 +4,6 @@
 #include "core/Error.h"
 #include "model/Transformer.h"
 #include "route/LinearErrors.h"
-#include "route/RouterPolicy.h"
 #include "route/RoutingStats.h"
 #include "util/Json.h"
 
@@ -63,8 +62,7 @@ Precision precisionOption(const ArgParser& p, const mobi::Model& m) {
                       availableLevels(m).c_str());
         throw UsageError(buf);
     }
-    pr.routed = true;
-    pr.policy = std::make_shared<mobi::RouterPolicy>(m.routers, pr.budget, pr.allocation);
+    pr.routers = m.routers;
     const auto shares = mobi::linearParamShares(m.config);
     pr.stats =
         std::make_shared<mobi::RoutingStats>(m.routers->levelBits, m.config.nLayers, false,
@@ -73,34 +71,28 @@ Precision precisionOption(const ArgParser& p, const mobi::Model& m) {
 }
 
 void Precision::apply(mobi::Transformer& t) const {
-    if (act) t.setSlicedKernelMode(*act);
-    if (routed) {
-        t.setLevelPolicy(policy);
-        auto s = stats;
-        t.setObserver([s](const mobi::LayerEvent& e) { s->observe(e); });
-    } else if (level > 0) {
-        t.setLevel(level);
-    }
+    mobi::applyPrecision(t, *this);
+    if (routed()) t.addObserver([s = stats](const mobi::LayerEvent& e) { s->observe(e); });
 }
 
 void Precision::addJson(mobi::Json& j) const {
-    if (!routed) return;
+    if (!routed()) return;
     j.set("budget", budget);
     j.set("allocation", mobi::budgetAllocationName(allocation));
-    j.set("granularity", mobi::routeGranularityName(policy->routers().granularity));
+    j.set("granularity", mobi::routeGranularityName(routers->granularity));
     j.set("achieved_bits", stats->averageBits());
     mobi::Json layers(mobi::Json::Array{});
     for (int l = 0; l < stats->layers(); ++l)
         layers.push(mobi::Json(stats->layerAverageBits(l)));
     j.set("layer_bits", layers);
     mobi::Json hist(mobi::Json::Array{});
-    for (int k = 1; k <= static_cast<int>(policy->scoreWidth()) + 1; ++k)
+    for (int k = 1; k <= routers->levels(); ++k)
         hist.push(mobi::Json(static_cast<int64_t>(stats->levelCount(k))));
     j.set("level_counts", hist);
 }
 
 std::string Precision::summary() const {
-    if (!routed) return "";
+    if (!routed()) return "";
     char buf[160];
     std::snprintf(buf, sizeof buf,
                   "routed: budget %.3g bits (%s), achieved %.3f bits over %lld decisions", budget,

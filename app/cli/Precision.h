@@ -4,32 +4,29 @@
 
 #include "ArgParser.h"
 #include "model/Model.h"
-#include "quant/SlicedKernelMode.h"
+#include "precision/Precision.h"
 #include "route/RouterSet.h"
 
 #include <memory>
-#include <optional>
+#include <string>
 
 namespace mobi {
 class Json;
-class RouterPolicy;
 class RoutingStats;
 class Transformer;
 } // namespace mobi
 
 namespace cli {
 
-struct Precision {
-    int level = 0;     // uniform level; 0 = the top (or routed)
-    double budget = 0; // target average bits when routed
-    bool routed = false;
-    mobi::BudgetAllocation allocation = mobi::BudgetAllocation::Global;
-    std::shared_ptr<mobi::RouterPolicy> policy;
-    std::shared_ptr<mobi::RoutingStats> stats;
-    // --act (addActOption): activations of the sliced kernels, unset = default.
-    std::optional<mobi::SlicedKernelMode> act;
+// The engine's precision setting as the flags ask for it, plus the routing
+// statistics a routed command reports. Every command (profile included)
+// reads it with precisionOption and sets it with apply().
+struct Precision : mobi::Precision {
+    std::shared_ptr<const mobi::RouterSet> routers; // routed: the model's
+    std::shared_ptr<mobi::RoutingStats> stats;      // routed: fed by apply()'s observer
 
-    // Sets t's level, or its router policy and an observer feeding stats.
+    // mobi::applyPrecision on t, and (routed) an observer feeding stats added
+    // to t's observers.
     void apply(mobi::Transformer& t) const;
     // "budget", "allocation", "achieved_bits", "layer_bits" when routed.
     void addJson(mobi::Json& j) const;

@@ -1,13 +1,15 @@
 #include "EngineWorker.h"
 
-#include "LayerRecorder.h"
 #include "LogitAnalysis.h"
 #include "ModelTensors.h"
 
 #include "core/Error.h"
+#include "eval/Generator.h"
 #include "io/ModelLoader.h"
-#include "model/Sampler.h"
+#include "model/LayerRecorder.h"
+#include "model/ScopedObserver.h"
 #include "model/Transformer.h"
+#include "precision/Precision.h"
 #include "quant/SlicedModel.h"
 #include "route/RouterPolicy.h"
 #include "route/RoutingStats.h"
@@ -19,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <optional>
 
 namespace mobi {
 
@@ -45,20 +48,11 @@ EngineWorker::EngineWorker(const JobTracker* jobs, QObject* parent) : QObject(pa
 
 EngineWorker::~EngineWorker() = default;
 
-bool EngineWorker::applyPrecision(int level, double budget, bool perLayer) {
-    if (transformer_->levels() <= 0) return false;
-    if (model_->routers && budget > 0) {
-        const RouterSet& rs = *model_->routers;
-        const double bits = std::clamp(budget, rs.minBits(), rs.maxBits());
-        const BudgetAllocation a = perLayer ? BudgetAllocation::PerLayer : BudgetAllocation::Global;
-        if (!policy_) policy_ = std::make_shared<RouterPolicy>(model_->routers, bits, a);
-        else policy_->setBudget(bits, a);
-        transformer_->setLevelPolicy(policy_);
-        return true;
-    }
-    transformer_->setLevelPolicy(nullptr);
-    if (level > 0) transformer_->setLevel(level);
-    return false;
+bool EngineWorker::usePrecision(const Precision& p) {
+    auto routing = applyPrecision(*transformer_, p, policy_);
+    if (!routing) return false;
+    policy_ = std::move(routing);
+    return true;
 }
 
 void EngineWorker::attachRouting(TokenRecord& r, const LayerRecorder& recorder, int row) {
@@ -114,7 +108,6 @@ void EngineWorker::run(quint64 job, const RunRequest& request) {
                                        .arg(QString::fromStdString(model_->path)));
     try {
         const ModelConfig& cfg = model_->config;
-        const int vocab = cfg.vocabSize;
         std::vector<int> ids = tok->encode(request.prompt.toStdString(), true);
         if (ids.empty()) ids.push_back(tok->bos() >= 0 ? tok->bos() : 0);
         const int maxCtx = transformer_->maxContext();
@@ -122,22 +115,18 @@ void EngineWorker::run(quint64 job, const RunRequest& request) {
         const int n = static_cast<int>(ids.size());
         const int limit = std::min<int64_t>(maxCtx, static_cast<int64_t>(n) + std::max(0, request.maxNewTokens));
 
+        // A sliced model runs every block at one uniform level, a routed one
+        // at the level its routers choose per token and block.
+        const bool routed = usePrecision(request.precision);
+        const int level = transformer_->levels() > 0 && !routed ? transformer_->level() : 0;
         LayerRecorder recorder(cfg.nLayers);
-        transformer_->setObserver([&recorder](const LayerEvent& e) { recorder.observe(e); });
-        struct ObserverReset { // the recorder dies with this call
-            Transformer* t;
-            ~ObserverReset() { t->setObserver({}); }
-        } reset{transformer_.get()};
+        ScopedObserver observing(*transformer_, [&recorder](const LayerEvent& e) { recorder.observe(e); });
 
         // Special tokens (BOS) decode to nothing: show their vocabulary string instead.
         const auto piece = [tok](int prev, int id) {
             const std::string s = tok->decodeToken(prev, id);
             return s.empty() ? QString::fromUtf8(tok->piece(id)).trimmed() : QString::fromUtf8(s);
         };
-        // A sliced model runs every block at one uniform level, a routed one
-        // at the level its routers choose per token and block.
-        const bool routed = applyPrecision(request.level, request.budget, request.perLayer);
-        const int level = transformer_->levels() > 0 && !routed ? transformer_->level() : 0;
         const auto attachLayers = [&recorder, level, &cfg](TokenRecord& r, int row) {
             r.layerRms = recorder.rms()[row];
             r.layerChange = recorder.change()[row];
@@ -147,75 +136,70 @@ void EngineWorker::run(quint64 job, const RunRequest& request) {
 
         RunSummary summary;
         summary.promptTokens = n;
-        emit runStarted(job, n);
-        QElapsedTimer timer;
-        timer.start();
-        recorder.begin(n);
-        const std::vector<float>& all = transformer_->forward(ids.data(), n, 0, true);
-        TokenRecords batch;
-        for (int i = 0; i < n; ++i) {
-            TokenRecord r;
-            r.id = ids[i];
-            r.position = i;
-            r.prompt = true;
-            r.piece = piece(i > 0 ? ids[i - 1] : -1, ids[i]);
-            if (i > 0) fillPrediction(r, analyseLogits(&all[size_t(i - 1) * vocab], vocab, kTopAlternatives), tok, ids[i - 1]);
-            attachLayers(r, i);
-            batch.append(std::move(r));
-        }
-        std::vector<float> logits(all.end() - vocab, all.end());
-        summary.prefillSeconds = timer.nsecsElapsed() / 1e9;
-        emit tokensReady(job, batch);
-        batch.clear();
-
-        SamplerConfig sc;
-        sc.temperature = request.temperature;
-        sc.topK = request.topK;
-        sc.topP = request.topP;
-        sc.seed = request.seed;
-        Sampler sampler(sc);
-        QElapsedTimer decode, flush;
-        decode.start();
-        flush.start();
-        int prev = ids.back();
         summary.stopReason = limit >= maxCtx && limit - n < request.maxNewTokens
                                  ? QStringLiteral("context full")
                                  : QStringLiteral("length");
-        std::vector<float> scratch(vocab);
-        for (int pos = n; pos < limit; ++pos) {
-            if (cancelled()) {
-                summary.stopReason = QStringLiteral("stopped");
-                break;
+        emit runStarted(job, n);
+        QElapsedTimer timer, flush;
+        timer.start();
+        TokenRecords batch;
+        LogitAnalysis predicted; // of the logits the next token is sampled from
+
+        GenerateOptions o;
+        o.promptTokens = ids;
+        o.steps = limit;
+        o.allPromptLogits = true;
+        o.sampler.temperature = request.temperature;
+        o.sampler.topK = request.topK;
+        o.sampler.topP = request.topP;
+        o.sampler.seed = request.seed;
+        // Every forward hands its positions' records: the prompt at once after
+        // the prefill, then each sampled token once it has been fed.
+        o.onStep = [&](const GenerateStep& st) {
+            const int vocab = st.vocab;
+            for (int i = 0; i < st.n; ++i) {
+                const int pos = st.pos0 + i;
+                TokenRecord r;
+                r.id = st.tokens[i];
+                r.position = pos;
+                r.prompt = st.prompt;
+                r.piece = piece(pos > 0 ? ids[size_t(pos - 1)] : -1, r.id);
+                if (st.prompt && i > 0)
+                    fillPrediction(r, analyseLogits(st.logits + size_t(i - 1) * vocab, vocab, kTopAlternatives), tok, ids[size_t(pos - 1)]);
+                else if (!st.prompt)
+                    fillPrediction(r, predicted, tok, ids[size_t(pos - 1)]);
+                attachLayers(r, i);
+                batch.append(std::move(r));
+                if (pos >= static_cast<int>(ids.size())) ids.push_back(st.tokens[i]);
+                else ids[size_t(pos)] = st.tokens[i];
             }
-            const LogitAnalysis a = analyseLogits(logits.data(), vocab, kTopAlternatives);
-            std::copy(logits.begin(), logits.end(), scratch.begin());
-            const int next = sampler.sample(scratch.data(), vocab);
-            // run.c stops when the model emits BOS (its end-of-text); EOS likewise.
-            if (next == tok->bos() || next == tok->eos()) {
-                summary.stopReason = QStringLiteral("end of text");
-                break;
-            }
-            TokenRecord r;
-            r.id = next;
-            r.position = pos;
-            r.piece = piece(prev, next);
-            fillPrediction(r, a, tok, prev);
-            // Feeding the token gives its per-layer data and the next logits.
-            recorder.begin(1);
-            const std::vector<float>& out = transformer_->forward(&next, 1, pos);
-            logits.assign(out.begin(), out.begin() + vocab);
-            attachLayers(r, 0);
-            batch.append(std::move(r));
-            ++summary.generatedTokens;
-            prev = next;
-            if (flush.elapsed() >= kBatchMs) {
+            if (st.prompt && st.pos0 + st.n == n) {
+                summary.prefillSeconds = timer.nsecsElapsed() / 1e9;
                 emit tokensReady(job, batch);
                 batch.clear();
-                flush.restart();
+                timer.restart();
+                flush.start();
+            } else if (!st.prompt) {
+                ++summary.generatedTokens;
+                if (flush.elapsed() >= kBatchMs) {
+                    emit tokensReady(job, batch);
+                    batch.clear();
+                    flush.restart();
+                }
             }
-        }
+            if (st.pos0 + st.n >= limit) return false;
+            if (cancelled()) {
+                summary.stopReason = QStringLiteral("stopped");
+                return false;
+            }
+            predicted = analyseLogits(st.logits + size_t(st.n - 1) * (st.prompt ? vocab : 0), vocab, kTopAlternatives);
+            return true;
+        };
+        const GenerateResult g = generate(*transformer_, *tok, o);
+        // run.c stops when the model emits BOS (its end-of-text); EOS likewise.
+        if (g.stop == GenerateStop::EndOfText) summary.stopReason = QStringLiteral("end of text");
         if (!batch.isEmpty()) emit tokensReady(job, batch);
-        summary.decodeSeconds = decode.nsecsElapsed() / 1e9;
+        summary.decodeSeconds = timer.nsecsElapsed() / 1e9;
         emit runFinished(job, summary);
     } catch (const std::exception& e) {
         emit runFailed(job, errorText(e));
@@ -238,7 +222,7 @@ void EngineWorker::score(quint64 job, const ScoreRequest& request) {
         timer.start();
         const ModelConfig& cfg = model_->config;
         const int vocab = cfg.vocabSize;
-        const bool routed = applyPrecision(request.level, request.budget, request.perLayer);
+        const bool routed = usePrecision(request.precision);
         const int level = transformer_->levels() > 0 && !routed ? transformer_->level() : 0;
         std::vector<int> ids(n);
         for (int i = 0; i < n; ++i) {
@@ -247,17 +231,13 @@ void EngineWorker::score(quint64 job, const ScoreRequest& request) {
                 return emit scoreFailed(job, QStringLiteral("token id %1 outside the vocabulary").arg(ids[i]));
         }
         LayerRecorder recorder(cfg.nLayers);
+        ScopedObserver recording(*transformer_, [&recorder](const LayerEvent& e) { recorder.observe(e); });
         std::unique_ptr<RoutingStats> stats;
-        if (routed) stats = std::make_unique<RoutingStats>(model_->routers->levelBits, cfg.nLayers);
-        transformer_->setObserver([&recorder, &stats](const LayerEvent& e) {
-            recorder.observe(e);
-            if (stats) stats->observe(e);
-        });
-        struct ObserverReset {
-            Transformer* t;
-            ~ObserverReset() { t->setObserver({}); }
-        } reset{transformer_.get()};
-        recorder.begin(n);
+        std::optional<ScopedObserver> counting;
+        if (routed) {
+            stats = std::make_unique<RoutingStats>(model_->routers->levelBits, cfg.nLayers);
+            counting.emplace(*transformer_, [&stats](const LayerEvent& e) { stats->observe(e); });
+        }
         // Teacher forcing: one batched forward gives every position's logits.
         const std::vector<float>& all = transformer_->forward(ids.data(), n, 0, true);
         if (cancelled()) return;
@@ -280,7 +260,7 @@ void EngineWorker::score(quint64 job, const ScoreRequest& request) {
         summary.averageBits = level > 0 ? model_->sliced->effectiveBits(level) : 32.0;
         if (routed) {
             summary.budget = policy_->budget();
-            summary.perLayer = request.perLayer;
+            summary.perLayer = request.precision.allocation == BudgetAllocation::PerLayer;
             summary.averageBits = stats->averageBits();
         }
         summary.scoredTokens = n - 1;

@@ -16,6 +16,7 @@
 namespace mobi {
 
 struct Model;
+struct Precision;
 class LayerRecorder;
 class RouterPolicy;
 class Transformer;
@@ -55,9 +56,9 @@ signals:
     void scoreFailed(quint64 job, const QString& message);
 
 private:
-    // Uniform `level` (0: keep), or the routers at `budget` average bits when
-    // the model is routed and budget > 0. Returns whether the forward routes.
-    bool applyPrecision(int level, double budget, bool perLayer);
+    // applyPrecision, keeping the router policy for the next budget (a table
+    // lookup). Returns whether the forward routes.
+    bool usePrecision(const Precision& p);
     // Levels and router scores of `row` from the recorder's Route events.
     static void attachRouting(TokenRecord& r, const LayerRecorder& recorder, int row);
 

@@ -31,6 +31,10 @@ class HistogramWidget;
 class LayerBarChart;
 class LayerHeatmap;
 class ModelDocument;
+class ModelInspector;
+class RecentFilesMenu;
+class TokenPane;
+class TokenSelection;
 class ProfileDocument;
 class ProfileView;
 class TokenChipView;
@@ -66,22 +70,25 @@ public:
     TokenChipView* chipView() const { return chips_; }
     LayerHeatmap* heatmap() const { return heatmap_; }
     LayerBarChart* layerChart() const { return chart_; }
-    HistogramWidget* histogram() const { return histogram_; }
-    QTreeView* modelTree() const { return tree_; }
+    HistogramWidget* histogram() const;
+    QTreeView* modelTree() const;
     // Sliced linears in the inspector: slice 1's group scales, the error of
     // each level (rows: level, bits, effective bits/weight, rel. error) and
     // the label saying what the errors are measured against.
-    QWidget* slicedPanel() const { return slicedPanel_; }
-    GroupScaleHeatmap* groupScaleHeatmap() const { return scaleHeatmap_; }
-    QTableWidget* levelErrorTable() const { return levelTable_; }
-    QLabel* slicedInfoLabel() const { return slicedLabel_; }
+    QWidget* slicedPanel() const;
+    GroupScaleHeatmap* groupScaleHeatmap() const;
+    QTableWidget* levelErrorTable() const;
+    QLabel* slicedInfoLabel() const;
+    ModelInspector* inspector() const { return inspector_; }
     QComboBox* measureCombo() const { return measureBox_; }
     BudgetSlider* budgetSlider() const { return budget_; }
     // Global or per-layer budget allocation (enabled for routed models).
     QComboBox* allocationCombo() const { return allocationBox_; }
-    QPlainTextEdit* promptEdit() const { return prompt_; }
-    QSpinBox* maxTokensSpin() const { return maxTokens_; }
-    QDoubleSpinBox* temperatureSpin() const { return temperature_; }
+    QPlainTextEdit* promptEdit() const;
+    QSpinBox* maxTokensSpin() const;
+    QDoubleSpinBox* temperatureSpin() const;
+    // The selection every token view of the model document follows.
+    TokenSelection* tokenSelection() const { return selection_; }
     // Level, achieved bits and perplexity of the text shown (sliced models).
     QLabel* levelStatus() const { return levelStatus_; }
     QStringList recentFiles() const;
@@ -105,9 +112,6 @@ private:
     void onProfileLoaded(const QString& path, double seconds);
     void restoreSettings();
     void saveSettings() const;
-    void addRecent(const QString& path);
-    void removeRecent(const QString& path);
-    void rebuildRecentMenu();
     void showError(const QString& title, const QString& message, const QString& path);
     void updateActions();
     void closeProgress();
@@ -115,10 +119,7 @@ private:
     void onRunFinished(const RunSummary& s);
     void onTokenSelected(int row);
     void showScore(const ScoreSummary& s);
-    void showStatistics(const TensorStatistics& s);
-    void showSlicedReport(const SlicedTensorReport& r);
     void refreshMeasureItems();
-    RunRequest currentRequest() const;
 
     ModelDocument* doc_;
     ProfileDocument* profileDoc_;
@@ -139,30 +140,17 @@ private:
     QAction* quitAction_ = nullptr;
     QAction* lightAction_ = nullptr;
     QAction* darkAction_ = nullptr;
-    QMenu* recentMenu_ = nullptr;
+    RecentFilesMenu* recentMenu_ = nullptr;
     QMenu* viewMenu_ = nullptr;
 
     QComboBox* measureBox_ = nullptr;
     QComboBox* layerMeasureBox_ = nullptr;
     BudgetSlider* budget_ = nullptr;
     QComboBox* allocationBox_ = nullptr;
-    QPlainTextEdit* prompt_ = nullptr;
-    QSpinBox* maxTokens_ = nullptr;
-    QDoubleSpinBox* temperature_ = nullptr;
-    QSpinBox* seed_ = nullptr;
-    QPushButton* runButton_ = nullptr;
-    QPushButton* stopButton_ = nullptr;
+    TokenPane* tokenPane_ = nullptr;
     TokenChipView* chips_ = nullptr;
-    QLabel* tokenDetails_ = nullptr;
-    QTreeView* tree_ = nullptr;
-    QLabel* statsLabel_ = nullptr;
-    HistogramWidget* histogram_ = nullptr;
-    QWidget* slicedPanel_ = nullptr;
-    QLabel* slicedLabel_ = nullptr;
-    QTableWidget* levelTable_ = nullptr;
-    GroupScaleHeatmap* scaleHeatmap_ = nullptr;
-    QString slicedKey_;           // key of the sliced linear the panel shows
-    bool fillingLevelTable_ = false;
+    TokenSelection* selection_ = nullptr;
+    ModelInspector* inspector_ = nullptr;
     LayerBarChart* chart_ = nullptr;
     LayerHeatmap* heatmap_ = nullptr;
     QLabel* modelStatus_ = nullptr;

@@ -57,7 +57,7 @@ ModelDocument::ModelDocument(QObject* parent)
         std::unique_ptr<PrecisionSource> source;
         if (model_->sliced && model_->routers) {
             auto routed = RoutedPrecisionSource::fromModel(*model_->sliced, *model_->routers);
-            routed->setPerLayer(perLayer_);
+            routed->setPerLayer(perLayerAllocation());
             source = std::move(routed);
         } else if (model_->sliced)
             source = SlicedPrecisionSource::fromModel(*model_->sliced);
@@ -65,8 +65,8 @@ ModelDocument::ModelDocument(QObject* parent)
             source = std::make_unique<FullPrecisionSource>();
         tokens_->setPrecisionSource(source.get());
         source_ = std::move(source);
-        level_ = source_->level();
-        budget_ = source_->hasRouter() ? source_->budget() : 0;
+        precision_.level = source_->level();
+        precision_.budget = source_->hasRouter() ? source_->budget() : 0;
         tree_->setRoot(ModelTreeModel::buildTree(*model_));
         emit loaded(path_, seconds);
         emit busyChanged();
@@ -95,7 +95,7 @@ ModelDocument::ModelDocument(QObject* parent)
         emit runFinished(s);
         emit busyChanged();
         // The slider moved during the run: show the text at the level now chosen.
-        if (level_ != runLevel_ || budget_ != runBudget_ || perLayer_ != runPerLayer_) rescore();
+        if (precision_ != runPrecision_) rescore();
     });
     connect(worker_, &EngineWorker::runFailed, this, [this](quint64 job, const QString& message) {
         if (job != jobs_.current(JobKind::Run)) return;
@@ -190,11 +190,8 @@ void ModelDocument::run(const RunRequest& request) {
     summary_ = RunSummary{};
     score_ = ScoreSummary{};
     RunRequest req = request;
-    if (level_ > 0) req.level = level_;
-    if (budget_ > 0) req.budget = budget_, req.perLayer = perLayer_;
-    runLevel_ = req.level;
-    runBudget_ = req.budget;
-    runPerLayer_ = req.perLayer;
+    req.precision = precision_;
+    runPrecision_ = precision_;
     tokens_->clear();
     emit runStarted();
     emit busyChanged();
@@ -218,7 +215,7 @@ namespace mobi {
 void ModelDocument::requestLevel(int level) {
     if (!source_->hasLevels()) return;
     source_->setLevel(level);
-    level_ = source_->level();
+    precision_.level = source_->level();
     debounce_.start();
 }
 
@@ -227,21 +224,22 @@ bool ModelDocument::isRouted() const { return source_->hasRouter(); }
 void ModelDocument::requestBudget(double bits) {
     if (!source_->hasRouter()) return;
     source_->setBudget(bits);
-    budget_ = source_->budget();
+    precision_.budget = source_->budget();
     debounce_.start();
 }
 
 void ModelDocument::setPerLayerAllocation(bool on) {
-    if (perLayer_ == on) return;
-    perLayer_ = on;
+    if (perLayerAllocation() == on) return;
+    precision_.allocation = on ? BudgetAllocation::PerLayer : BudgetAllocation::Global;
     if (auto* routed = dynamic_cast<RoutedPrecisionSource*>(source_.get())) routed->setPerLayer(on);
     if (source_->hasRouter()) debounce_.start();
 }
 
 bool ModelDocument::scoreIsCurrent() const {
     if (source_->hasRouter())
-        return score_.routed() && score_.budget == budget_ && score_.perLayer == perLayer_;
-    return score_.level == level_;
+        return score_.routed() && score_.budget == precision_.budget &&
+               score_.perLayer == perLayerAllocation();
+    return score_.level == precision_.level;
 }
 
 void ModelDocument::rescore() {
@@ -254,9 +252,8 @@ void ModelDocument::rescore() {
     // only the latest level or budget is scored.
     const quint64 job = jobs_.start(JobKind::Score);
     scoring_ = true;
-    emit scoreStarted(level_);
-    ScoreRequest req{tokens_->records(), level_};
-    if (source_->hasRouter()) req.budget = budget_, req.perLayer = perLayer_;
+    emit scoreStarted(precision_.level);
+    ScoreRequest req{tokens_->records(), precision_};
     post([w = worker_, job, req] { w->score(job, req); });
 }
 
@@ -265,10 +262,10 @@ void ModelDocument::scoreFromRun() {
     if (!source_->hasLevels()) return;
     const TokenRecords& recs = tokens_->records();
     score_.perplexity = perplexityOf(recs, &score_.scoredTokens);
-    if (runBudget_ > 0) {
+    if (runPrecision_.routed()) {
         // Routed: the achieved bits are the mean over every token x block decision.
-        score_.budget = runBudget_;
-        score_.perLayer = runPerLayer_;
+        score_.budget = runPrecision_.budget;
+        score_.perLayer = runPrecision_.allocation == BudgetAllocation::PerLayer;
         double sum = 0;
         qint64 n = 0;
         for (const TokenRecord& r : recs)
@@ -277,7 +274,7 @@ void ModelDocument::scoreFromRun() {
         score_.averageBits = n > 0 ? sum / n : NAN;
         return;
     }
-    score_.level = runLevel_ > 0 ? runLevel_ : level_;
+    score_.level = runPrecision_.level > 0 ? runPrecision_.level : precision_.level;
     score_.averageBits = source_->bitsForLevel(score_.level);
 }
 

@@ -39,12 +39,15 @@ public:
     const ScoreSummary& lastScore() const { return score_; }
     bool isScoring() const { return scoring_; }
     // Uniform level the next run or re-score uses (0 for a dense or routed model).
-    int level() const { return level_; }
+    int level() const { return precision_.level; }
     // Whether the open model has MoBiRoute routers (the slider sets a budget).
     bool isRouted() const;
     // Average bits the routers of a routed model aim at (0 otherwise).
-    double budget() const { return budget_; }
-    bool perLayerAllocation() const { return perLayer_; }
+    double budget() const { return precision_.budget; }
+    bool perLayerAllocation() const { return precision_.allocation == BudgetAllocation::PerLayer; }
+    // The one precision setting of this document: what the next run or
+    // re-score uses (the slider and the allocation box only request changes).
+    const Precision& precision() const { return precision_; }
     QString describeModel() const;
 
 public slots:
@@ -102,12 +105,8 @@ private:
     RunSummary summary_;
     ScoreSummary score_;
     QTimer debounce_;
-    int level_ = 0;
-    int runLevel_ = 0;
-    double budget_ = 0;
-    double runBudget_ = 0;
-    bool perLayer_ = false;
-    bool runPerLayer_ = false;
+    Precision precision_;
+    Precision runPrecision_; // what the current or last run used
     bool scoring_ = false;
     bool loading_ = false;
     bool running_ = false;

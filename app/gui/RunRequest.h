@@ -3,6 +3,8 @@
 
 #include "TokenRecord.h"
 
+#include "precision/Precision.h"
+
 #include <QMetaType>
 #include <QString>
 
@@ -18,18 +20,13 @@ struct RunRequest {
     int topK = 0;
     float topP = 0.95f;
     uint64_t seed = 42;
-    int level = 0; // uniform MoBiSlice level of a sliced model; 0 = keep the current one
-    // Average bits for the routers of a routed model (MoBiRoute); 0 = uniform level.
-    double budget = 0;
-    bool perLayer = false; // budget met by every block alone rather than globally
+    Precision precision; // the document's setting (ModelDocument::run fills it)
 };
 
-// Teacher-forced re-scoring of a run's tokens at another uniform level.
+// Teacher-forced re-scoring of a run's tokens at another precision.
 struct ScoreRequest {
     TokenRecords tokens; // the run's records (ids, pieces, prompt flags are kept)
-    int level = 0;
-    double budget = 0;     // > 0: route at this average bits instead of a uniform level
-    bool perLayer = false; // per-layer rather than global budget allocation
+    Precision precision;
 };
 
 // What a level change achieved over the current text.

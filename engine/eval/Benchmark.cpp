@@ -1,7 +1,7 @@
 #include "eval/Benchmark.h"
 
 #include "core/Error.h"
-#include "route/LevelPolicy.h"
+#include "model/ScopedObserver.h"
 #include "route/LinearErrors.h"
 #include "route/RoutingStats.h"
 
@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <sys/resource.h>
 #include <vector>
 
@@ -57,7 +58,7 @@ double decodeBytesPerToken(const Model& model, int level) {
 BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
     BenchResult r;
     r.threads = o.threads <= 0 ? ThreadPool::hardwareThreads() : o.threads;
-    r.bytesPerToken = decodeBytesPerToken(model, o.level);
+    r.bytesPerToken = decodeBytesPerToken(model, o.precision.level);
 
     const int vocab = model.config.vocabSize;
     std::vector<int> prompt(static_cast<size_t>(o.promptTokens));
@@ -67,18 +68,15 @@ BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
         id = static_cast<int>(s % static_cast<uint64_t>(vocab));
     }
     Transformer t(model, r.threads, o.promptTokens + o.genTokens + 1);
-    if (o.level > 0) t.setLevel(o.level);
-    if (o.act) t.setSlicedKernelMode(*o.act);
+    applyPrecision(t, o.precision);
     std::unique_ptr<RoutingStats> routing;
-    if (o.policy) {
-        if (!model.sliced) throw EngineError(model.path, "a level policy needs a sliced model");
+    if (o.precision.routed()) {
         std::vector<int> bits;
         for (int k = 1; k <= model.sliced->levels(); ++k)
             bits.push_back(model.sliced->config.bitsForLevel(k));
         const auto shares = linearParamShares(model.config);
         routing = std::make_unique<RoutingStats>(bits, model.config.nLayers, false,
                                                  std::vector<double>(shares.begin(), shares.end()));
-        t.setLevelPolicy(o.policy);
     }
     // A shared VM's memory bandwidth drifts by up to 2x within minutes, so
     // every repeat probes the bandwidth right before its decode and the
@@ -90,12 +88,13 @@ BenchResult runBenchmark(const Model& model, const BenchOptions& o) {
     {
         const std::vector<float>& logits = t.forward(prompt.data(), o.promptTokens, 0);
         int tok = argmax(logits.data(), vocab);
-        if (routing) t.setObserver([&](const LayerEvent& e) { routing->observe(e); });
+        std::optional<ScopedObserver> observing;
+        if (routing) observing.emplace(t, [&](const LayerEvent& e) { routing->observe(e); });
         for (int i = 0; i < o.genTokens; ++i)
             tok = argmax(t.forward(&tok, 1, o.promptTokens + i).data(), vocab);
         if (routing) {
             // Decode bytes: the non-sliced part plus each level's share.
-            t.setObserver({});
+            observing.reset();
             const SlicedModel& sm = *model.sliced;
             const double top = static_cast<double>(sm.levelBytes(sm.levels()));
             double sliced = 0;

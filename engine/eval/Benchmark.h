@@ -3,15 +3,11 @@
 #pragma once
 
 #include "model/Model.h"
-#include "quant/SlicedKernelMode.h"
+#include "precision/Precision.h"
 
 #include <cstdint>
-#include <memory>
-#include <optional>
 
 namespace mobi {
-
-class LevelPolicy;
 
 struct BenchOptions {
     int threads = 0;       // 0 = all cores
@@ -19,11 +15,9 @@ struct BenchOptions {
     int genTokens = 32;    // decoded tokens after the prefill
     int repeats = 3;       // best of
     uint64_t seed = 1;
-    int level = 0; // MoBiSlice level of a sliced model, 0 = top
-    // Per-token levels (e.g. MoBiRoute at a budget) instead of `level`.
-    std::shared_ptr<LevelPolicy> policy;
-    // Activations of the sliced kernels (unset: the Transformer's default).
-    std::optional<SlicedKernelMode> act;
+    // Uniform level, or the routers at a budget, and the sliced kernels'
+    // activations (applyPrecision).
+    Precision precision;
 };
 
 struct BenchResult {
@@ -36,7 +30,7 @@ struct BenchResult {
     // Median over repeats of (decode GB/s / bandwidth probed just before it).
     double bandwidthFraction = 0;
     double peakRssBytes = 0; // process peak resident memory after a warm-up run, before probing
-    // With a policy: average bits of the decode steps' (token, block)
+    // Routed: average bits of the decode steps' (token, block)
     // decisions in the warm-up run, and bytesPerToken weighted by them.
     double routedBits = 0;
 };

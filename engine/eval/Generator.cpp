@@ -34,7 +34,9 @@ GenerateResult generate(Transformer& model, const Tokenizer& tokenizer,
                         const GenerateOptions& options,
                         const std::function<bool(const std::string& piece)>& onPiece) {
     GenerateResult r;
-    const std::vector<int> prompt = tokenizer.encode(options.prompt, true);
+    const std::vector<int> prompt = options.promptTokens.empty()
+                                        ? tokenizer.encode(options.prompt, true)
+                                        : options.promptTokens;
     if (prompt.empty())
         throw EngineError("generate",
                           "the prompt encodes to no tokens and the vocabulary has no BOS");
@@ -53,9 +55,17 @@ GenerateResult generate(Transformer& model, const Tokenizer& tokenizer,
         prefilled = std::min(P, steps);
         const double t0 = now();
         TraceScope range("prefill", 0);
-        const std::vector<float>& out = model.forward(prompt.data(), prefilled, 0);
-        std::copy(out.begin(), out.begin() + vocab, logits.begin());
+        const std::vector<float>& out =
+            model.forward(prompt.data(), prefilled, 0, options.allPromptLogits);
+        const auto last = out.begin() + (options.allPromptLogits ? (prefilled - 1) * vocab : 0);
+        std::copy(last, last + vocab, logits.begin());
         r.prefillSeconds += now() - t0;
+        range.end();
+        if (options.onStep &&
+            !options.onStep(GenerateStep{0, prefilled, prompt.data(), out.data(), vocab, true})) {
+            r.stop = GenerateStop::Hook;
+            return r;
+        }
     }
 
     if (options.onToken)
@@ -72,6 +82,11 @@ GenerateResult generate(Transformer& model, const Tokenizer& tokenizer,
             std::copy(out.begin(), out.begin() + vocab, logits.begin());
             range.end();
             (forced ? r.prefillSeconds : r.decodeSeconds) += now() - t0;
+            if (options.onStep &&
+                !options.onStep(GenerateStep{pos, 1, &token, logits.data(), vocab, pos < P})) {
+                r.stop = GenerateStop::Hook;
+                break;
+            }
         }
         int next;
         if (forced) {
@@ -88,12 +103,18 @@ GenerateResult generate(Transformer& model, const Tokenizer& tokenizer,
         }
         // run.c stops when the model starts a new sequence (BOS); EOS ends
         // one for vocabularies that declare it.
-        if (next == tokenizer.bos() || (next == tokenizer.eos() && tokenizer.eos() >= 0)) break;
+        if (next == tokenizer.bos() || (next == tokenizer.eos() && tokenizer.eos() >= 0)) {
+            r.stop = GenerateStop::EndOfText;
+            break;
+        }
         const std::string piece = tokenizer.decodeToken(token, next);
         token = next;
         if (printable(piece)) {
             r.text += piece;
-            if (onPiece && !onPiece(piece)) break;
+            if (onPiece && !onPiece(piece)) {
+                r.stop = GenerateStop::Piece;
+                break;
+            }
         }
     }
     return r;

@@ -10,9 +10,9 @@ namespace mobi {
 // floats per token, width 0 when it has none) and levels the level (1..K)
 // each token uses. A block-level policy routes once, right after
 // AttnNormOut (linear = -1); a per-linear one before each linear (linear =
-// 0..6: q, k, v, o, gate, up, down). AttnMix is the attention output that
-// the o projection reads (width qDim), FfnAct the SwiGLU activation that the
-// down projection reads (width hiddenDim).
+// a BlockLinear, model/BlockLinear.h: q, k, v, o, gate, up, down). AttnMix
+// is the attention output that the o projection reads (width qDim), FfnAct
+// the SwiGLU activation that the down projection reads (width hiddenDim).
 enum class LayerPoint {
     BlockInput,
     AttnNormOut,

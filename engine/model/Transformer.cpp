@@ -1,12 +1,14 @@
 #include "model/Transformer.h"
 
+#include "backend/CpuBackend.h"
 #include "core/Error.h"
 #include "kernels/Matmul.h"
 #include "kernels/Q8Int8Gemv.h"
 #include "kernels/VectorOps.h"
+#include "model/BlockLinear.h"
+#include "model/LevelPolicy.h"
 #include "quant/SlicedKernels.h"
 #include "quant/SlicedModel.h"
-#include "route/LevelPolicy.h"
 #include "trace/Tracer.h"
 
 #include <algorithm>
@@ -43,16 +45,6 @@ WeightView matrix(const Tensor& t, int64_t rows, int64_t cols, const char* what)
     return v;
 }
 
-// out = w * x / rms(x); the sum of squares in double as ggml does.
-void rmsNorm(float* out, const float* x, const float* w, int n, float eps) {
-    double ss = 0;
-    for (int i = 0; i < n; ++i)
-        ss += static_cast<double>(x[i]) * x[i];
-    const float scale = static_cast<float>(1.0 / std::sqrt(ss / n + eps));
-    for (int i = 0; i < n; ++i)
-        out[i] = w[i] * (x[i] * scale);
-}
-
 } // namespace
 
 struct Transformer::State {
@@ -73,8 +65,7 @@ struct Transformer::State {
     int capacity = 0; // tokens the activation buffers hold
     std::vector<float> x, xb, xb2, q, k, v, hb, hb2, logits;
     std::vector<float> keyCache, valueCache; // [layer][pos][kvDim]
-    std::vector<float> att;                  // [thread][maxContext]
-    std::vector<float> ropeCos, ropeSin;     // [headDim/2] for one position
+    std::unique_ptr<CpuBackend> backend;     // the block's ops
 
     void reserve(const ModelConfig& c, int n) {
         if (n <= capacity) return;
@@ -176,9 +167,7 @@ Transformer::Transformer(const Model& model, int nThreads, int maxContext)
     const size_t cache = static_cast<size_t>(c.nLayers) * maxContext_ * c.kvDim();
     s.keyCache.assign(cache, 0.0f);
     s.valueCache.assign(cache, 0.0f);
-    s.att.assign(static_cast<size_t>(pool_->size()) * maxContext_, 0.0f);
-    s.ropeCos.resize(c.headDim / 2);
-    s.ropeSin.resize(c.headDim / 2);
+    s.backend = std::make_unique<CpuBackend>(*pool_, s.isa);
 }
 
 Transformer::~Transformer() = default;
@@ -215,207 +204,144 @@ int Transformer::levels() const {
     return state_->sliced ? state_->sliced->levels() : 0;
 }
 
+// A group of block linears sharing input X (`first` = the BlockLinear of the
+// first: q, o, gate or down): the dense kernels, or the sliced kernels
+// at each token's level. Tokens are grouped by level so each level present
+// runs one kernel call (gathered rows when mixed).
+void Transformer::runLinears(int l, const SlicedMatrix* const* sm, const MatmulJob* jobs,
+                             int nJobs, const float* X, int ldx, int first, int n, int pos) {
+    State& s = *state_;
+    Backend& be = *s.backend;
+    if (!s.sliced) {
+        be.matmulGroup(jobs, nJobs, X, ldx, n);
+        return;
+    }
+    const bool perLinear = s.policy && s.policy->perLinear();
+    const int* lv[3];
+    for (int i = 0; i < nJobs; ++i) {
+        if (perLinear) {
+            chooseLevels(l, first + i, X, ldx, n, pos, s.linLevels[i]);
+            lv[i] = s.linLevels[i].data();
+        } else {
+            lv[i] = s.tokLevels.data();
+        }
+    }
+    SlicedJob sj[3];
+    bool uniform = true;
+    for (int i = 0; i < nJobs && uniform; ++i)
+        uniform = std::all_of(lv[i], lv[i] + n, [&](int k) { return k == lv[i][0]; });
+    if (uniform) { // one call, each job at its level
+        for (int i = 0; i < nJobs; ++i)
+            sj[i] = SlicedJob{sm[i], lv[i][0], jobs[i].y, jobs[i].ldy};
+        be.slicedMatmulGroup(sj, nJobs, X, ldx, n, s.act);
+        return;
+    }
+    // Jobs sharing one level vector (block routing) gather together;
+    // per-linear routing gathers job by job.
+    const int groups = perLinear ? nJobs : 1;
+    const int perGroup = perLinear ? 1 : nJobs;
+    for (int gi = 0; gi < groups; ++gi) {
+        const int j0 = gi * perGroup;
+        const int* glv = lv[j0];
+        int64_t outWidth = 0;
+        for (int i = j0; i < j0 + perGroup; ++i)
+            outWidth += sm[i]->rows();
+        s.gatherX.resize(size_t(n) * ldx);
+        s.gatherY.resize(size_t(n) * outWidth);
+        std::vector<int>& rows = s.gatherRows;
+        for (int k = 1; k <= s.sliced->levels(); ++k) {
+            rows.clear();
+            for (int t = 0; t < n; ++t)
+                if (glv[t] == k) rows.push_back(t);
+            if (rows.empty()) continue;
+            const int m = static_cast<int>(rows.size());
+            for (int r = 0; r < m; ++r)
+                std::copy(X + size_t(rows[r]) * ldx, X + size_t(rows[r]) * ldx + ldx,
+                          &s.gatherX[size_t(r) * ldx]);
+            int64_t off = 0;
+            for (int i = j0; i < j0 + perGroup; ++i) {
+                sj[i - j0] = SlicedJob{sm[i], k, &s.gatherY[size_t(off) * m], sm[i]->rows()};
+                off += sm[i]->rows();
+            }
+            be.slicedMatmulGroup(sj, perGroup, s.gatherX.data(), ldx, m, s.act);
+            for (int i = j0; i < j0 + perGroup; ++i)
+                for (int r = 0; r < m; ++r)
+                    std::copy(sj[i - j0].y + size_t(r) * sm[i]->rows(),
+                              sj[i - j0].y + size_t(r + 1) * sm[i]->rows(),
+                              jobs[i].y + size_t(rows[r]) * jobs[i].ldy);
+        }
+    }
+}
+
 void Transformer::runBlock(int l, int n, int pos) {
     const ModelConfig& c = model_.config;
     State& s = *state_;
-    ThreadPool& pool = *pool_;
+    Backend& be = *s.backend;
     const int dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim(), hd = c.headDim;
-    const int hidden = c.hiddenDim, nHeads = c.nHeads, group = c.nHeads / c.nKvHeads;
+    const int hidden = c.hiddenDim;
     const size_t layerCache = static_cast<size_t>(maxContext_) * kvDim;
     auto observe = [&](int layer, LayerPoint point, int width, const float* data) {
-        if (observer_) observer_(LayerEvent{layer, point, n, width, pos, data});
+        if (!observers_.empty()) observers_(LayerEvent{layer, point, n, width, pos, data});
     };
-    // A group of block linears sharing input X (`first` = routing index of
-    // the first: 0 q, 3 o, 4 gate, 6 down): the dense kernels, or the sliced
-    // kernels at each token's level. Tokens are grouped by level so each
-    // level present runs one kernel call (gathered rows when mixed).
-    const bool perLinear = s.policy && s.policy->perLinear();
-    auto linear = [&](const SlicedLayer* S, const SlicedMatrix* const* sm, const MatmulJob* jobs,
-                      int nJobs, const float* X, int ldx, int first) {
-        if (!S) {
-            matmulGroup(pool, jobs, nJobs, X, ldx, n, s.isa);
-            return;
-        }
-        const int* lv[3];
-        for (int i = 0; i < nJobs; ++i) {
-            if (perLinear) {
-                chooseLevels(l, first + i, X, ldx, n, pos, s.linLevels[i]);
-                lv[i] = s.linLevels[i].data();
-            } else {
-                lv[i] = s.tokLevels.data();
-            }
-        }
-        SlicedJob sj[3];
-        bool uniform = true;
-        for (int i = 0; i < nJobs && uniform; ++i)
-            uniform = std::all_of(lv[i], lv[i] + n, [&](int k) { return k == lv[i][0]; });
-        if (uniform) { // one call, each job at its level
-            for (int i = 0; i < nJobs; ++i)
-                sj[i] = SlicedJob{sm[i], lv[i][0], jobs[i].y, jobs[i].ldy};
-            slicedMatmulGroup(pool, sj, nJobs, X, ldx, n, s.isa, s.act);
-            return;
-        }
-        // Jobs sharing one level vector (block routing) gather together;
-        // per-linear routing gathers job by job.
-        const int groups = perLinear ? nJobs : 1;
-        const int perGroup = perLinear ? 1 : nJobs;
-        for (int gi = 0; gi < groups; ++gi) {
-            const int j0 = gi * perGroup;
-            const int* glv = lv[j0];
-            int64_t outWidth = 0;
-            for (int i = j0; i < j0 + perGroup; ++i)
-                outWidth += sm[i]->rows();
-            s.gatherX.resize(size_t(n) * ldx);
-            s.gatherY.resize(size_t(n) * outWidth);
-            std::vector<int>& rows = s.gatherRows;
-            for (int k = 1; k <= s.sliced->levels(); ++k) {
-                rows.clear();
-                for (int t = 0; t < n; ++t)
-                    if (glv[t] == k) rows.push_back(t);
-                if (rows.empty()) continue;
-                const int m = static_cast<int>(rows.size());
-                for (int r = 0; r < m; ++r)
-                    std::copy(X + size_t(rows[r]) * ldx, X + size_t(rows[r]) * ldx + ldx,
-                              &s.gatherX[size_t(r) * ldx]);
-                int64_t off = 0;
-                for (int i = j0; i < j0 + perGroup; ++i) {
-                    sj[i - j0] = SlicedJob{sm[i], k, &s.gatherY[size_t(off) * m], sm[i]->rows()};
-                    off += sm[i]->rows();
-                }
-                slicedMatmulGroup(pool, sj, perGroup, s.gatherX.data(), ldx, m, s.isa, s.act);
-                for (int i = j0; i < j0 + perGroup; ++i)
-                    for (int r = 0; r < m; ++r)
-                        std::copy(sj[i - j0].y + size_t(r) * sm[i]->rows(),
-                                  sj[i - j0].y + size_t(r + 1) * sm[i]->rows(),
-                                  jobs[i].y + size_t(rows[r]) * jobs[i].ldy);
-            }
-        }
-    };
-
     const LayerViews& L = s.layers[l];
     const SlicedLayer* S = s.sliced ? &s.sliced->layers[static_cast<size_t>(l)] : nullptr;
     TraceScope layerRange("layer", pos, l);
     TraceScope attentionRange("attention", pos, l);
     observe(l, LayerPoint::BlockInput, dim, s.x.data());
-    for (int t = 0; t < n; ++t)
-        rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.attnNorm.data(), dim, c.rmsEps);
+    be.rmsNorm(s.xb.data(), s.x.data(), L.attnNorm.data(), n, dim, c.rmsEps);
     observe(l, LayerPoint::AttnNormOut, dim, s.xb.data());
-    if (S && !perLinear) chooseLevels(l, -1, s.xb.data(), dim, n, pos, s.tokLevels);
+    if (S && !(s.policy && s.policy->perLinear()))
+        chooseLevels(l, -1, s.xb.data(), dim, n, pos, s.tokLevels);
 
     const MatmulJob qkv[3] = {
         {L.wq, s.q.data(), qDim}, {L.wk, s.k.data(), kvDim}, {L.wv, s.v.data(), kvDim}};
     const SlicedMatrix* qkvS[3] = {S ? &S->wq : nullptr, S ? &S->wk : nullptr,
                                    S ? &S->wv : nullptr};
-    linear(S, qkvS, qkv, 3, s.xb.data(), dim, 0);
-
-    for (int t = 0; t < n; ++t) {
-        float* qt = &s.q[size_t(t) * qDim];
-        float* kt = &s.k[size_t(t) * kvDim];
-        float* vt = &s.v[size_t(t) * kvDim];
-        if (!L.bq.empty()) {
+    runLinears(l, qkvS, qkv, 3, s.xb.data(), dim, LinearQ, n, pos);
+    if (!L.bq.empty()) {
+        for (int t = 0; t < n; ++t) {
             for (int i = 0; i < qDim; ++i)
-                qt[i] += L.bq[i];
+                s.q[size_t(t) * qDim + i] += L.bq[i];
             for (int i = 0; i < kvDim; ++i)
-                kt[i] += L.bk[i];
+                s.k[size_t(t) * kvDim + i] += L.bk[i];
             for (int i = 0; i < kvDim; ++i)
-                vt[i] += L.bv[i];
+                s.v[size_t(t) * kvDim + i] += L.bv[i];
         }
-        if (!L.qNorm.empty()) {
-            for (int h = 0; h < nHeads; ++h)
-                rmsNorm(qt + h * hd, qt + h * hd, L.qNorm.data(), hd, c.rmsEps);
-            for (int h = 0; h < c.nKvHeads; ++h)
-                rmsNorm(kt + h * hd, kt + h * hd, L.kNorm.data(), hd, c.rmsEps);
-        }
-        // RoPE: pair i rotates by (pos / scale) * theta^(-2i/hd).
-        const float p = static_cast<float>(pos + t) / c.ropeScale;
-        for (int i = 0; i < hd / 2; ++i) {
-            const float freq = 1.0f / std::pow(c.ropeTheta, (2.0f * i) / static_cast<float>(hd));
-            const float a = p * freq;
-            s.ropeCos[i] = std::cos(a);
-            s.ropeSin[i] = std::sin(a);
-        }
-        const bool interleaved = c.ropeStyle == RopeStyle::Interleaved;
-        auto rotate = [&](float* vec, int heads) {
-            for (int h = 0; h < heads; ++h) {
-                float* hv = vec + h * hd;
-                for (int i = 0; i < hd / 2; ++i) {
-                    const int a = interleaved ? 2 * i : i;
-                    const int b = interleaved ? 2 * i + 1 : i + hd / 2;
-                    const float v0 = hv[a], v1 = hv[b];
-                    hv[a] = v0 * s.ropeCos[i] - v1 * s.ropeSin[i];
-                    hv[b] = v0 * s.ropeSin[i] + v1 * s.ropeCos[i];
-                }
-            }
-        };
-        rotate(qt, nHeads);
-        rotate(kt, c.nKvHeads);
-        std::copy(kt, kt + kvDim, &s.keyCache[l * layerCache + size_t(pos + t) * kvDim]);
-        std::copy(vt, vt + kvDim, &s.valueCache[l * layerCache + size_t(pos + t) * kvDim]);
     }
-
-    // Attention, threads over heads; token t sees positions 0..pos+t.
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    const float* kc = &s.keyCache[l * layerCache];
-    const float* vc = &s.valueCache[l * layerCache];
-    pool.run([&](int th, int nth) {
-        float* att = &s.att[size_t(th) * maxContext_];
-        const int h0 = nHeads * th / nth, h1 = nHeads * (th + 1) / nth;
-        for (int h = h0; h < h1; ++h) {
-            const int kvh = h / group;
-            for (int t = 0; t < n; ++t) {
-                const float* qh = &s.q[size_t(t) * qDim + h * hd];
-                const int len = pos + t + 1;
-                float mx = -INFINITY;
-                for (int j = 0; j < len; ++j) {
-                    const float* kj = kc + size_t(j) * kvDim + kvh * hd;
-                    att[j] = dotF32(qh, kj, hd) * scale;
-                    mx = std::max(mx, att[j]);
-                }
-                float sum = 0;
-                for (int j = 0; j < len; ++j) {
-                    att[j] = std::exp(att[j] - mx);
-                    sum += att[j];
-                }
-                const float inv = 1.0f / sum;
-                float* out = &s.xb2[size_t(t) * qDim + h * hd];
-                std::fill(out, out + hd, 0.0f);
-                for (int j = 0; j < len; ++j) {
-                    axpyF32(att[j] * inv, vc + size_t(j) * kvDim + kvh * hd, out, hd);
-                }
-            }
-        }
-    });
+    if (!L.qNorm.empty()) {
+        be.rmsNorm(s.q.data(), s.q.data(), L.qNorm.data(), n * c.nHeads, hd, c.rmsEps);
+        be.rmsNorm(s.k.data(), s.k.data(), L.kNorm.data(), n * c.nKvHeads, hd, c.rmsEps);
+    }
+    const RopeParams rope{hd, c.ropeTheta, c.ropeScale, c.ropeStyle == RopeStyle::Interleaved};
+    be.rope(s.q.data(), n, c.nHeads, rope, pos);
+    be.rope(s.k.data(), n, c.nKvHeads, rope, pos);
+    float* kc = &s.keyCache[l * layerCache];
+    float* vc = &s.valueCache[l * layerCache];
+    std::copy(s.k.begin(), s.k.begin() + size_t(n) * kvDim, kc + size_t(pos) * kvDim);
+    std::copy(s.v.begin(), s.v.begin() + size_t(n) * kvDim, vc + size_t(pos) * kvDim);
+    be.attention(s.q.data(), n, pos, kc, vc, AttentionShape{c.nHeads, c.nKvHeads, hd},
+                 s.xb2.data());
 
     const MatmulJob wo{L.wo, s.xb.data(), dim};
     const SlicedMatrix* woS[1] = {S ? &S->wo : nullptr};
     observe(l, LayerPoint::AttnMix, qDim, s.xb2.data());
-    linear(S, woS, &wo, 1, s.xb2.data(), qDim, 3);
+    runLinears(l, woS, &wo, 1, s.xb2.data(), qDim, LinearO, n, pos);
     observe(l, LayerPoint::AttnOut, dim, s.xb.data());
     for (size_t i = 0; i < size_t(n) * dim; ++i)
         s.x[i] += s.xb[i];
     attentionRange.end();
 
     TraceScope ffnRange("ffn", pos, l);
-    for (int t = 0; t < n; ++t)
-        rmsNorm(&s.xb[size_t(t) * dim], &s.x[size_t(t) * dim], L.ffnNorm.data(), dim, c.rmsEps);
+    be.rmsNorm(s.xb.data(), s.x.data(), L.ffnNorm.data(), n, dim, c.rmsEps);
     observe(l, LayerPoint::FfnNormOut, dim, s.xb.data());
     const MatmulJob gateUp[2] = {{L.wGate, s.hb.data(), hidden}, {L.wUp, s.hb2.data(), hidden}};
     const SlicedMatrix* gateUpS[2] = {S ? &S->wGate : nullptr, S ? &S->wUp : nullptr};
-    linear(S, gateUpS, gateUp, 2, s.xb.data(), dim, 4);
-    // SwiGLU; its exp is a visible share of a prefill, so it is threaded.
-    pool.parallelFor(
-        0, int64_t(n) * hidden,
-        [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) {
-                const float g = s.hb[i];
-                s.hb[i] = g / (1.0f + std::exp(-g)) * s.hb2[i];
-            }
-        },
-        1024);
+    runLinears(l, gateUpS, gateUp, 2, s.xb.data(), dim, LinearGate, n, pos);
+    be.swiglu(s.hb.data(), s.hb2.data(), int64_t(n) * hidden);
     const MatmulJob down{L.wDown, s.xb.data(), dim};
     const SlicedMatrix* downS[1] = {S ? &S->wDown : nullptr};
     observe(l, LayerPoint::FfnAct, hidden, s.hb.data());
-    linear(S, downS, &down, 1, s.hb.data(), hidden, 6);
+    runLinears(l, downS, &down, 1, s.hb.data(), hidden, LinearDown, n, pos);
     observe(l, LayerPoint::FfnOut, dim, s.xb.data());
     for (size_t i = 0; i < size_t(n) * dim; ++i)
         s.x[i] += s.xb[i];
@@ -444,8 +370,8 @@ void Transformer::chooseLevels(int l, int linear, const float* x, int width, int
                                                       " in block " + std::to_string(l) +
                                                       " (levels 1.." + std::to_string(K) + ")");
     }
-    if (observer_)
-        observer_(LayerEvent{l, LayerPoint::Route, n, sw, pos, sw > 0 ? s.scores.data() : nullptr,
+    if (!observers_.empty())
+        observers_(LayerEvent{l, LayerPoint::Route, n, sw, pos, sw > 0 ? s.scores.data() : nullptr,
                              levels.data(), linear});
 }
 
@@ -497,9 +423,8 @@ const std::vector<float>& Transformer::forward(const int* tokens, int n, int pos
     TraceScope classifierRange("classifier", pos);
     const int first = allLogits ? 0 : n - 1;
     const int rows = n - first;
-    for (int t = first; t < n; ++t)
-        rmsNorm(&s.xb[size_t(t - first) * dim], &s.x[size_t(t) * dim], s.finalNorm.data(), dim,
-                c.rmsEps);
+    s.backend->rmsNorm(s.xb.data(), &s.x[size_t(first) * dim], s.finalNorm.data(), rows, dim,
+                       c.rmsEps);
     s.logits.resize(size_t(rows) * c.vocabSize);
     // A sliced model in int8 mode with a Q8_0 classifier (`slice --matrix-type
     // Q8_0`) quantizes these rows too and runs the Q8_0 x int8 kernel (where

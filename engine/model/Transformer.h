@@ -3,7 +3,7 @@
 #pragma once
 
 #include "core/ThreadPool.h"
-#include "model/LayerObserver.h"
+#include "model/LayerObservers.h"
 #include "model/Model.h"
 #include "quant/SlicedKernelMode.h"
 
@@ -14,6 +14,8 @@
 namespace mobi {
 
 class LevelPolicy;
+class SlicedMatrix;
+struct MatmulJob;
 
 class Transformer {
   public:
@@ -35,7 +37,17 @@ class Transformer {
     // allLogits. Throws EngineError when pos + n exceeds maxContext().
     const std::vector<float>& forward(const int* tokens, int n, int pos, bool allLogits = false);
 
-    void setObserver(LayerObserver observer) { observer_ = std::move(observer); }
+    // Observers compose: every added observer sees every event, in the order
+    // added; removeObserver(id) unhooks one (ScopedObserver does it on scope
+    // exit). setObserver replaces all of them with `observer` (empty: none).
+    LayerObservers::Id addObserver(LayerObserver observer) {
+        return observers_.add(std::move(observer));
+    }
+    void removeObserver(LayerObservers::Id id) { observers_.remove(id); }
+    void setObserver(LayerObserver observer) {
+        observers_.clear();
+        observers_.add(std::move(observer));
+    }
 
     // MoBiSlice level (1..K) every block linear computes at when the model is
     // sliced (default: K, the top level). Throws EngineError for a dense
@@ -62,6 +74,10 @@ class Transformer {
 
   private:
     void runBlock(int layer, int n, int pos);
+    // A group of linears sharing input X: dense, or sliced at each token's
+    // level (tokens grouped by level, one kernel call per level present).
+    void runLinears(int layer, const SlicedMatrix* const* sliced, const MatmulJob* jobs, int nJobs,
+                    const float* X, int ldx, int first, int n, int pos);
     // Throws EngineError naming `where` unless 0 < n and [pos, pos+n) fits.
     void checkSpan(const std::string& where, int n, int pos) const;
     // Levels of n tokens for block `layer` (linear -1) or one of its linears
@@ -73,7 +89,7 @@ class Transformer {
     int maxContext_;
     std::unique_ptr<ThreadPool> pool_;
     std::unique_ptr<State> state_;
-    LayerObserver observer_;
+    LayerObservers observers_;
 };
 
 } // namespace mobi

@@ -1,9 +1,9 @@
 #include "route/OutputKl.h"
 
 #include "core/Error.h"
+#include "model/LevelPolicy.h"
 #include "model/Transformer.h"
 #include "quant/SlicedModel.h"
-#include "route/LevelPolicy.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Random routing at a given average bits: the baseline a router must beat.
 #pragma once
 
-#include "route/LevelPolicy.h"
+#include "model/LevelPolicy.h"
 
 #include <cstdint>
 #include <vector>

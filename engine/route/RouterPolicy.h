@@ -2,7 +2,7 @@
 // policy. Changing the budget is a table lookup.
 #pragma once
 
-#include "route/LevelPolicy.h"
+#include "model/LevelPolicy.h"
 #include "route/RouterSet.h"
 
 #include <memory>

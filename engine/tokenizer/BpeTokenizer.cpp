@@ -1,5 +1,6 @@
 #include "tokenizer/BpeTokenizer.h"
 
+#include "tokenizer/BigramMerge.h"
 #include "tokenizer/SpecialTokenSplit.h"
 
 #include "core/Error.h"
@@ -9,7 +10,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <queue>
 
 namespace mobi {
 
@@ -244,54 +244,31 @@ void BpeTokenizer::encodeByteLevelWord(const std::string& word, std::vector<int>
             return;
         }
     }
-    struct Symbol {
+    struct Span {
         size_t off, n;
-        int prev, next;
     };
-    struct Bigram {
-        int rank;
-        int left, right;
-        size_t size;
-        bool operator<(const Bigram& o) const {
-            return rank > o.rank || (rank == o.rank && left > o.left);
-        }
-    };
-    std::vector<Symbol> sym;
+    std::vector<Span> sym;
     for (size_t off = 0; off < word.size();) {
         const size_t n = std::min(unicode::sequenceLength(static_cast<unsigned char>(word[off])),
                                   word.size() - off);
-        const int idx = static_cast<int>(sym.size());
+        sym.push_back({off, n});
         off += n;
-        sym.push_back({off - n, n, idx - 1, off == word.size() ? -1 : idx + 1});
     }
     if (sym.empty()) return;
     const std::string_view w(word);
-    std::priority_queue<Bigram> queue;
-    auto tryAdd = [&](int l, int r) {
-        if (l < 0 || r < 0) return;
-        auto it = mergeRank_.find(
-            mergeKey(w.substr(sym[l].off, sym[l].n), w.substr(sym[r].off, sym[r].n)));
-        if (it == mergeRank_.end()) return;
-        queue.push({it->second, l, r, sym[l].n + sym[r].n});
-    };
-    for (int i = 1; i < static_cast<int>(sym.size()); ++i)
-        tryAdd(i - 1, i);
-    while (!queue.empty()) {
-        const Bigram bg = queue.top();
-        queue.pop();
-        Symbol& L = sym[bg.left];
-        Symbol& R = sym[bg.right];
-        // Symbols only grow, so an unchanged total size means an unchanged pair.
-        if (L.n == 0 || R.n == 0 || L.n + R.n != bg.size) continue;
-        L.n += R.n;
-        R.n = 0;
-        L.next = R.next;
-        if (R.next >= 0) sym[R.next].prev = bg.left;
-        tryAdd(L.prev, bg.left);
-        tryAdd(bg.left, L.next);
-    }
+    std::vector<MergeSymbol> links = linkMergeSymbols(static_cast<int>(sym.size()));
+    mergeBigrams(
+        links,
+        [&](int l, int r, double& rank, int&) {
+            auto it = mergeRank_.find(
+                mergeKey(w.substr(sym[l].off, sym[l].n), w.substr(sym[r].off, sym[r].n)));
+            if (it == mergeRank_.end()) return false;
+            rank = it->second;
+            return true;
+        },
+        [&](int l, int r, int) { sym[l].n += sym[r].n; });
     std::string piece;
-    for (int i = 0; i != -1; i = sym[i].next) {
+    for (int i = 0; i != -1; i = links[size_t(i)].next) {
         piece.assign(w.substr(sym[i].off, sym[i].n));
         const int id = lookup(piece);
         if (id >= 0) {
@@ -351,48 +328,22 @@ void BpeTokenizer::encodeSpmSegment(std::string_view text, std::vector<int>& out
         }
     }
 
-    struct Bigram {
-        int rank;
-        int left, right;
-        int leftId, rightId, merged;
-        bool operator<(const Bigram& o) const {
-            return rank > o.rank || (rank == o.rank && left > o.left);
-        }
-    };
-    struct Node {
-        int id, prev, next;
-    };
     const int n = static_cast<int>(ids.size());
     if (n == 0) return;
-    std::vector<Node> nodes(n);
-    for (int i = 0; i < n; ++i)
-        nodes[i] = {ids[i], i - 1, i + 1 < n ? i + 1 : -1};
-    std::priority_queue<Bigram> queue;
-    auto tryAdd = [&](int l, int r) {
-        if (l < 0 || r < 0) return;
-        auto it = idMerges_.find((static_cast<uint64_t>(nodes[l].id) << 32) |
-                                 static_cast<uint32_t>(nodes[r].id));
-        if (it == idMerges_.end()) return;
-        queue.push({it->second.first, l, r, nodes[l].id, nodes[r].id, it->second.second});
-    };
-    for (int i = 0; i + 1 < n; ++i)
-        tryAdd(i, i + 1);
-    while (!queue.empty()) {
-        const Bigram bg = queue.top();
-        queue.pop();
-        Node& L = nodes[bg.left];
-        Node& R = nodes[bg.right];
-        if (L.id < 0 || R.id < 0 || L.next != bg.right || L.id != bg.leftId || R.id != bg.rightId)
-            continue;
-        L.id = bg.merged;
-        R.id = -1;
-        L.next = R.next;
-        if (R.next >= 0) nodes[R.next].prev = bg.left;
-        tryAdd(L.prev, bg.left);
-        tryAdd(bg.left, L.next);
-    }
-    for (int i = 0; i != -1; i = nodes[i].next)
-        out.push_back(nodes[i].id);
+    std::vector<MergeSymbol> links = linkMergeSymbols(n);
+    mergeBigrams(
+        links,
+        [&](int l, int r, double& rank, int& merged) {
+            auto it = idMerges_.find((static_cast<uint64_t>(ids[size_t(l)]) << 32) |
+                                     static_cast<uint32_t>(ids[size_t(r)]));
+            if (it == idMerges_.end()) return false;
+            rank = it->second.first;
+            merged = it->second.second;
+            return true;
+        },
+        [&](int l, int, int merged) { ids[size_t(l)] = merged; });
+    for (int i = 0; i != -1; i = links[size_t(i)].next)
+        out.push_back(ids[size_t(i)]);
 }
 
 std::string BpeTokenizer::decodeToken(int prev, int id) const {

@@ -7,6 +7,48 @@ namespace mobi {
 
 namespace {
 
+// The regexes as Hugging Face tokenizer.json files spell them, and the
+// case-insensitive group rewritten the way llama.cpp spells it.
+const char kGpt2Regex[] =
+    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+const char kGpt2RegexShort[] =
+    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S))";
+const char kLlama3Regex[] =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char kLlama3RegexCpp[] =
+    R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char kQwen2Regex[] =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char kQwen2RegexCpp[] =
+    R"((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+} // namespace
+
+bool preTokenizerFromRegex(const std::string& r, PreTokenizer& out) {
+    if (r == kGpt2Regex || r == kGpt2RegexShort)
+        out = PreTokenizer::Gpt2;
+    else if (r == kLlama3Regex || r == kLlama3RegexCpp)
+        out = PreTokenizer::Llama3;
+    else if (r == kQwen2Regex || r == kQwen2RegexCpp)
+        out = PreTokenizer::Qwen2;
+    else
+        return false;
+    return true;
+}
+
+const char* preTokenizerRegex(PreTokenizer p) {
+    switch (p) {
+    case PreTokenizer::Llama3:
+        return kLlama3Regex;
+    case PreTokenizer::Qwen2:
+        return kQwen2Regex;
+    default:
+        return kGpt2Regex;
+    }
+}
+
+namespace {
+
 using namespace unicode;
 
 constexpr uint8_t kLNS = kLetterFlag | kNumberFlag | kSpaceFlag;

@@ -23,6 +23,12 @@ enum class PreTokenizer; // defined in tokenizer/BpeTokenizer.h
 // for Qwen2 (plain regex semantics).
 std::vector<std::string> preTokenize(PreTokenizer kind, std::string_view text);
 
+// The pre-tokenizer a tokenizer.json Split regex names (GPT-2's, Llama-3's or
+// Qwen2's, as Hugging Face or llama.cpp spell them); false for another regex.
+bool preTokenizerFromRegex(const std::string& regex, PreTokenizer& out);
+// The regex tokenizer.json spells for `kind` (GPT-2's for None).
+const char* preTokenizerRegex(PreTokenizer kind);
+
 // The same split on decoded code points: the length of each word in code points.
 std::vector<size_t> preTokenizeLengths(PreTokenizer kind, const std::vector<uint32_t>& cpts);
 

@@ -1,5 +1,6 @@
 #include "tokenizer/SentencePieceTokenizer.h"
 
+#include "tokenizer/BigramMerge.h"
 #include "tokenizer/SpecialTokenSplit.h"
 
 #include "core/ByteReader.h"
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <queue>
 
 namespace mobi {
 
@@ -36,21 +36,6 @@ size_t utf8Len(unsigned char c) {
     static const uint8_t lookup[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
     return lookup[c >> 4];
 }
-
-// Pairs ordered as both reference encoders pick them: highest score first,
-// leftmost on ties (the left symbol's index grows along the text).
-struct Bigram {
-    float score;
-    int left;
-    int right;
-    size_t size;   // LlamaCpp: merged byte length (stale check)
-    uint32_t lver; // Llama2c: node versions (stale check)
-    uint32_t rver;
-    int id;
-    bool operator<(const Bigram& o) const {
-        return score < o.score || (score == o.score && left > o.left);
-    }
-};
 
 } // namespace
 
@@ -235,49 +220,25 @@ std::vector<int> SentencePieceTokenizer::encodeLlama2c(std::string_view text, bo
         buf.clear();
     }
 
-    struct Node {
-        int id;
-        int prev, next;
-        uint32_t ver;
-        bool alive;
-    };
+    // Pairs as run.c picks them: highest score first, leftmost on ties.
     const int n = static_cast<int>(ids.size());
-    std::vector<Node> nodes(n);
-    for (int i = 0; i < n; ++i)
-        nodes[i] = {ids[i], i - 1, i + 1 < n ? i + 1 : -1, 0, true};
-
-    std::priority_queue<Bigram> queue;
+    std::vector<MergeSymbol> links = linkMergeSymbols(n);
     std::string cat;
-    auto tryAdd = [&](int l, int r) {
-        if (l < 0 || r < 0) return;
-        const std::string& a = vocab_.pieces[nodes[l].id];
-        const std::string& b = vocab_.pieces[nodes[r].id];
-        cat.assign(a).append(b);
-        const int id = lookup(cat);
-        if (id < 0) return;
-        const float score = vocab_.scores[id];
-        if (!(score > -1e10f)) return;
-        queue.push({score, l, r, 0, nodes[l].ver, nodes[r].ver, id});
-    };
-    for (int i = 0; i + 1 < n; ++i)
-        tryAdd(i, i + 1);
-    while (!queue.empty()) {
-        const Bigram bg = queue.top();
-        queue.pop();
-        Node& L = nodes[bg.left];
-        Node& R = nodes[bg.right];
-        if (!L.alive || !R.alive || L.next != bg.right || L.ver != bg.lver || R.ver != bg.rver)
-            continue;
-        L.id = bg.id;
-        ++L.ver;
-        R.alive = false;
-        L.next = R.next;
-        if (R.next >= 0) nodes[R.next].prev = bg.left;
-        tryAdd(L.prev, bg.left);
-        tryAdd(bg.left, L.next);
-    }
-    for (int i = n > 0 ? 0 : -1; i != -1; i = nodes[i].next)
-        out.push_back(nodes[i].id);
+    mergeBigrams(
+        links,
+        [&](int l, int r, double& priority, int& merged) {
+            cat.assign(vocab_.pieces[ids[size_t(l)]]).append(vocab_.pieces[ids[size_t(r)]]);
+            const int id = lookup(cat);
+            if (id < 0) return false;
+            const float score = vocab_.scores[id];
+            if (!(score > -1e10f)) return false;
+            priority = -static_cast<double>(score);
+            merged = id;
+            return true;
+        },
+        [&](int l, int, int merged) { ids[size_t(l)] = merged; });
+    for (int i = n > 0 ? 0 : -1; i != -1; i = links[size_t(i)].next)
+        out.push_back(ids[size_t(i)]);
     return out;
 }
 
@@ -322,50 +283,35 @@ std::vector<int> SentencePieceTokenizer::encodeLlamaCpp(std::string_view text, b
 // unreachable: every merged symbol's text is a piece by construction, and the
 // map only holds such texts, so a symbol that is not a piece is never in it.
 void SentencePieceTokenizer::spmSession(const std::string& text, std::vector<int>& out) const {
-    struct Symbol {
+    struct Span {
         size_t off, n;
-        int prev, next;
     };
-    std::vector<Symbol> sym;
+    std::vector<Span> sym;
     sym.reserve(text.size());
     for (size_t off = 0; off < text.size();) {
         const size_t n =
             std::min(utf8Len(static_cast<unsigned char>(text[off])), text.size() - off);
-        const int idx = static_cast<int>(sym.size());
+        sym.push_back({off, n});
         off += n;
-        sym.push_back({off - n, n, idx - 1, off == text.size() ? -1 : idx + 1});
     }
     if (sym.empty()) return;
 
-    std::priority_queue<Bigram> queue;
     const std::string_view tv(text);
-    auto tryAdd = [&](int l, int r) {
-        if (l < 0 || r < 0) return;
-        const size_t size = sym[l].n + sym[r].n;
-        const int id = lookup(tv.substr(sym[l].off, size));
-        if (id < 0) return;
-        const float score = vocab_.scores[id];
-        // A NaN score would break the queue's ordering (undefined behaviour
-        // in std::priority_queue); such a piece never merges.
-        if (std::isnan(score)) return;
-        queue.push({score, l, r, size, 0, 0, id});
-    };
-    for (int i = 1; i < static_cast<int>(sym.size()); ++i)
-        tryAdd(i - 1, i);
-    while (!queue.empty()) {
-        const Bigram bg = queue.top();
-        queue.pop();
-        Symbol& L = sym[bg.left];
-        Symbol& R = sym[bg.right];
-        if (L.n == 0 || R.n == 0 || L.n + R.n != bg.size) continue;
-        L.n += R.n;
-        R.n = 0;
-        L.next = R.next;
-        if (R.next >= 0) sym[R.next].prev = bg.left;
-        tryAdd(L.prev, bg.left);
-        tryAdd(bg.left, L.next);
-    }
-    for (int i = 0; i != -1; i = sym[i].next) {
+    std::vector<MergeSymbol> links = linkMergeSymbols(static_cast<int>(sym.size()));
+    mergeBigrams(
+        links,
+        [&](int l, int r, double& priority, int& merged) {
+            const int id = lookup(tv.substr(sym[l].off, sym[l].n + sym[r].n));
+            if (id < 0) return false;
+            const float score = vocab_.scores[id];
+            // A NaN score has no place in the queue's order; such a piece never merges.
+            if (std::isnan(score)) return false;
+            priority = -static_cast<double>(score);
+            merged = id;
+            return true;
+        },
+        [&](int l, int r, int) { sym[l].n += sym[r].n; });
+    for (int i = 0; i != -1; i = links[size_t(i)].next) {
         const std::string_view s = tv.substr(sym[i].off, sym[i].n);
         const int id = lookup(s);
         if (id >= 0) {

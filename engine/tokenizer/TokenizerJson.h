@@ -1,4 +1,6 @@
-// Hugging Face tokenizer.json writing for any of our tokenizers.
+// Hugging Face tokenizer.json out of any of our tokenizers
+// (TokenizerJsonWriter.cpp); the way in is BpeTokenizer::fromTokenizerJson
+// (TokenizerJsonReader.cpp).
 #pragma once
 
 #include "tokenizer/Tokenizer.h"

@@ -2,8 +2,9 @@
 #include "TestData.h"
 
 #include "JobTracker.h"
-#include "LayerRecorder.h"
 #include "LogitAnalysis.h"
+
+#include "model/LayerRecorder.h"
 
 #include <QtTest>
 

@@ -20,6 +20,7 @@
 #include "model/LayerObserver.h"
 #include "model/Transformer.h"
 #include "quant/SlicedModel.h"
+#include "slicing/ModelSlicing.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <QFile>

@@ -22,6 +22,7 @@
 #include "route/RouterCalibration.h"
 #include "route/RouterPolicy.h"
 #include "route/RoutingStats.h"
+#include "slicing/ModelSlicing.h"
 
 #include <QFile>
 #include <QTemporaryDir>

@@ -9,6 +9,7 @@
 #include "model/Model.h"
 #include "model/Transformer.h"
 #include "quant/SlicedModel.h"
+#include "slicing/ModelSlicing.h"
 
 #include <QtTest>
 

@@ -13,6 +13,7 @@
 #include "model/Model.h"
 #include "model/Transformer.h"
 #include "quant/SlicedModel.h"
+#include "slicing/ModelSlicing.h"
 #include "tokenizer/Tokenizer.h"
 
 #include <QTemporaryDir>

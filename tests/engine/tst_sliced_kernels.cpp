@@ -13,6 +13,7 @@
 #include "quant/SlicedKernels.h"
 #include "quant/SlicedMatrix.h"
 #include "quant/SlicedModel.h"
+#include "slicing/ModelSlicing.h"
 
 #include <cmath>
 #include <cstring>

@@ -537,9 +537,10 @@ class TestProfileStore : public QObject {
             QJsonDocument::fromJson(jf.readAll()).object().value("compare").toObject();
         QCOMPARE(cmp.value("profile").toString(), b);
         QVERIFY(cmp.value("ranges").toArray().size() >= 5);
-        // --budget 4.5 picks level 3 (4 bits): the highest within the budget.
+        // --bits 4 runs level 3 on every token and layer; --budget means what it
+        // means in every command: the routers' budget, which this model lacks.
         const QString c = dir.path() + "/c.sqlite";
-        auto pb = testdata::runCli({"profile", sliced, "-n", "10", "--budget", "4.5", "--db", c});
+        auto pb = testdata::runCli({"profile", sliced, "-n", "10", "--bits", "4", "--db", c});
         QVERIFY2(pb.exitCode == 0, pb.err.constData());
         {
             ProfileStore sc(c.toStdString(), ProfileStore::Mode::Read);
@@ -547,8 +548,9 @@ class TestProfileStore : public QObject {
             QCOMPARE(*lv.rows[0][0], std::string("3"));
             QCOMPARE(*lv.rows[0][1], std::string("3"));
         }
-        auto low = testdata::runCli({"profile", sliced, "--budget", "1", "--db", c});
-        QCOMPARE(low.exitCode, 2);
+        auto unrouted = testdata::runCli({"profile", sliced, "--budget", "4.5", "--db", c});
+        QCOMPARE(unrouted.exitCode, 2);
+        QVERIFY2(unrouted.err.contains("has no routers"), unrouted.err.constData());
         // A routed model: every position x layer gets the routers' level and
         // score, and the layer precision is the achieved average.
         const QString routed = dir.path() + "/routed.gguf";

@@ -12,6 +12,7 @@
 #include "core/ThreadPool.h"
 #include "io/ModelLoader.h"
 #include "quant/SlicedModel.h"
+#include "slicing/ModelSlicing.h"
 
 #include <QtTest>
 

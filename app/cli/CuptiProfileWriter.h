@@ -1,4 +1,5 @@
-// Writes a CuptiCollector's records into a ProfileStore (header-only: for code linking both).
+// Writes a CuptiCollector's records into a ProfileStore: the glue between cuda/ and profiles/,
+// kept in the CLI that links both so neither library includes the other.
 #pragma once
 
 #include "CuptiCollector.h"

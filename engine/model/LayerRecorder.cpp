@@ -1,4 +1,4 @@
-#include "LayerRecorder.h"
+#include "model/LayerRecorder.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,9 +15,13 @@ void LayerRecorder::begin(int nTokens) {
 }
 
 void LayerRecorder::observe(const LayerEvent& e) {
+    if (e.layer == 0 && e.point == LayerPoint::BlockInput) {
+        begin(e.nTokens);
+        pos0_ = e.pos0;
+    }
     if (e.layer < 0 || e.layer >= layers_ || e.nTokens != static_cast<int>(rms_.size())) return;
     if (e.point == LayerPoint::Route) {
-        if (!e.levels) return;
+        if (!e.levels || e.linear > 0) return;
         routed_ = true;
         for (int t = 0; t < e.nTokens; ++t)
             levels_[t][e.layer] = e.levels[t];

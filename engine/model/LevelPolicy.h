@@ -20,7 +20,7 @@ class LevelPolicy {
     virtual int scoreWidth() const { return 0; }
 
     // A per-linear policy is asked before each linear instead (choose() is
-    // then not called): levels of the tokens for linear `linear` (0..6 = q,
+    // then not called): levels of the tokens for linear `linear` (a BlockLinear: q,
     // k, v, o, gate, up, down) of block `layer`, given that linear's input
     // x (n x width).
     virtual bool perLinear() const { return false; }
