@@ -10,7 +10,8 @@
 #        CONFIG=tiny scripts/train-agent.sh  a few steps of the same pipeline (CI)
 # Env:   MOBISCOPE_DATA (default ../shared/data), WORK (default build/agent-train or
 #        build/agent-tiny), OUT (default resources/models/agent.gguf; tiny: WORK/agent.gguf),
-#        CLI (a built mobiscope-cli; default: build it), THREADS (default: all cores).
+#        CLI (a built mobiscope-cli; default: build it), THREADS (default: all cores),
+#        ROUNDS (DAgger rounds; default 3 full, 1 tiny).
 # Every stage writes its output once and is skipped when the output exists, and
 # training resumes from its checkpoint, so an interrupted run continues where it
 # stopped when started again. valid_seen is never read (evaluation only).
@@ -29,14 +30,14 @@ fi
 case "$config" in
   full)
     work=${WORK:-build/agent-train}; out=${OUT:-resources/models/agent.gguf}
-    alf_games=1465; household=3000; rounds=3; dagger_games=400; dagger_household=200
+    alf_games=1465; household=3000; rounds=${ROUNDS:-3}; dagger_games=300; dagger_household=100
     shape=(--dim 256 --layers 4 --heads 8 --kv-heads 4 --hidden 704 --ctx 1024)
     bc=(--epochs 2 --batch-tokens 8192 --lr 0.0015 --warmup 30)
-    round_train=(--epochs 1 --batch-tokens 8192 --lr 0.0006 --warmup 10)
+    round_train=(--steps 150 --batch-tokens 8192 --lr 0.0006 --warmup 10)
     calib_tokens=4096 ;;
   tiny)
     work=${WORK:-build/agent-tiny}; out=${OUT:-$work/agent.gguf}
-    alf_games=12; household=12; rounds=1; dagger_games=4; dagger_household=2
+    alf_games=12; household=12; rounds=${ROUNDS:-1}; dagger_games=4; dagger_household=2
     shape=(--dim 32 --layers 1 --heads 2 --kv-heads 1 --hidden 64 --ctx 4096 --vocab 300)
     bc=(--steps 3 --batch-tokens 2048 --lr 0.002 --warmup 1)
     round_train=(--steps 2 --batch-tokens 2048 --lr 0.001 --warmup 1)

@@ -6,6 +6,7 @@
 #include "io/GgufWriter.h"
 #include "io/HfWriter.h"
 #include "quant/SlicedModel.h"
+#include "slicing/ModelSlicing.h"
 
 #include <cstdio>
 

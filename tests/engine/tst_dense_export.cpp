@@ -18,6 +18,7 @@
 #include "model/Model.h"
 #include "model/Transformer.h"
 #include "quant/SlicedModel.h"
+#include "slicing/ModelSlicing.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
