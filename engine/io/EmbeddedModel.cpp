@@ -22,7 +22,8 @@ fs::path executableDir() {
 
 std::vector<std::string> embeddedModelCandidates() {
     std::vector<std::string> out;
-    if (const char* env = std::getenv("MOBISCOPE_MODEL"); env && *env) out.emplace_back(env);
+    // An explicit MOBISCOPE_MODEL is the only place looked at.
+    if (const char* env = std::getenv("MOBISCOPE_MODEL"); env && *env) return {env};
     const fs::path dir = executableDir();
     if (!dir.empty()) {
         for (const char* rel : {"../resources/models", "../../resources/models",

@@ -11,8 +11,8 @@ namespace mobi {
 // The file name of the embedded default inside a models directory.
 inline constexpr const char* kEmbeddedModelName = "agent.gguf";
 
-// Candidate paths in search order: $MOBISCOPE_MODEL when set, then
-// models/agent.gguf under ../resources, ../../resources and ../share/mobiscope
+// Candidate paths in search order: $MOBISCOPE_MODEL alone when it is set;
+// otherwise models/agent.gguf under ../resources, ../../resources and ../share/mobiscope
 // beside the running executable, then the source tree's resources/ (the
 // build's MOBISCOPE_SOURCE_DIR).
 std::vector<std::string> embeddedModelCandidates();

@@ -83,7 +83,10 @@ class TestCliDemos : public QObject {
             QStringList{"env", "demos", "--env", "household", "--episodes", "30", "--out", out} +
             dataArgs());
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        QVERIFY(r.out.contains("30 episodes, 30 won"));
+        // Deterministic: with the train-split household tables (issue 19)
+        // seeds 0-29 include one kitchen the searching expert does not finish
+        // within the 50-step limit.
+        QVERIFY2(r.out.contains("30 episodes, 29 won"), r.out.constData());
         QVERIFY(checkRecords(readAll(out)) >= 30);
     }
 
@@ -165,18 +168,26 @@ class TestCliDemos : public QObject {
                                   tmp_.filePath("missing.gguf"), "--out", out} +
                           dataArgs(),
                       1, "missing.gguf");
-        // A model whose context cannot hold the prompt window (stories260K:
-        // 512 tokens, the default 1,600-byte window): error, no file left.
-        if (QFile::exists(testdata::path("models/stories260K/stories260K.bin")))
-            expectFailure(QStringList{"env", "demos", "--policy", "llm", "--model",
-                                      testdata::path("models/stories260K/stories260K.bin"),
-                                      "--tokenizer",
-                                      testdata::path("models/stories260K/tok512.bin"), "--episodes",
-                                      "1", "--out", out} +
-                              dataArgs(),
-                          1, "exceed the context");
         QVERIFY(!QFile::exists(out));
         QVERIFY(!QFile::exists(out + ".partial"));
+    }
+
+    // A learner whose context cannot hold the full prompt window
+    // (stories260K: 512 tokens against the default 1,600-byte window) plays
+    // with the window halved until prompt and command fit; the records keep
+    // the declared window (they are training text for a model that has it).
+    void daggerWithAShortContextModel() {
+        REQUIRE_DATA("models/stories260K/stories260K.bin");
+        REQUIRE_DATA("alfworld/train");
+        const QString out = tmp_.filePath("short-ctx.jsonl");
+        const testdata::CliResult r = testdata::runCli(
+            QStringList{"env", "demos", "--policy", "llm", "--model",
+                        testdata::path("models/stories260K/stories260K.bin"), "--tokenizer",
+                        testdata::path("models/stories260K/tok512.bin"), "--episodes", "1",
+                        "--max-steps", "4", "--out", out} +
+            dataArgs());
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(checkRecords(readAll(out)) >= 1);
     }
 };
 

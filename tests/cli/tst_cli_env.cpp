@@ -172,6 +172,26 @@ class TestCliEnv : public QObject {
     // Acceptance 5: the llm policy with stories260K runs end to end, is
     // recorded, and replays identically; the same run twice gives the same
     // commands and scores.
+    // With no --model, --policy llm plays the embedded default (the repo's
+    // resources/models/agent.gguf, in the agent prompt format it declares)
+    // and the episodes replay identically.
+    void embeddedModelPlaysAndReplays() {
+        REQUIRE_DATA("alfworld/valid_seen");
+        QVERIFY(QFile::exists(QStringLiteral(MOBISCOPE_SOURCE_DIR) + "/resources/models/agent.gguf"));
+        const QString a = tmp_.filePath("embedded.jsonl");
+        const QJsonObject s = runAndReplay(
+            {"--env", "alfworld", "--episodes", "2", "--max-steps", "8", "--policy", "llm",
+             "--threads", "2"},
+            a);
+        QCOMPARE(s.value("episodes").toInt(), 2);
+        QVERIFY(s.value("tokens").toInt() > 0);
+        const QByteArray log = [&] {
+            QFile f(a);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+        QVERIFY2(log.contains("agent.gguf"), log.left(400).constData());
+    }
+
     void llmRunsAndReplays() {
         REQUIRE_DATA("models/stories260K/stories260K.bin");
         REQUIRE_DATA("alfworld/alfworld_3prompts.json");
@@ -232,8 +252,13 @@ class TestCliEnv : public QObject {
                       "chess");
         expectFailure({"env", "run", "--policy", "oracle", "--out", tmp_.filePath("x.jsonl")}, 2,
                       "oracle");
-        expectFailure({"env", "run", "--policy", "llm", "--out", tmp_.filePath("x.jsonl")}, 2,
-                      "--model");
+        // --policy llm without --model takes the embedded default; when it is
+        // missing (MOBISCOPE_MODEL names the only place looked at), a clear
+        // error naming where it looked.
+        qputenv("MOBISCOPE_MODEL", QByteArray("/nonexistent/agent.gguf"));
+        expectFailure(QStringList{"env", "run", "--policy", "llm", "--out", tmp_.filePath("x.jsonl")} + dataArgs(), 1,
+                      "/nonexistent/agent.gguf");
+        qunsetenv("MOBISCOPE_MODEL");
         expectFailure({"env", "run", "--episodes", "0", "--out", tmp_.filePath("x.jsonl")}, 2,
                       "episodes");
         expectFailure({"env", "frobnicate"}, 2, "frobnicate");
