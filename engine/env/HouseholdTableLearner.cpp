@@ -182,7 +182,8 @@ std::string HouseholdTableLearner::renderSource() const {
     // Object kinds and the flags their instances mostly have.
     std::set<std::string> lampKinds;
     out += "constexpr ObjectKind kObjects[] = {\n";
-    for (const auto& [kind, s] : objects_) {
+    for (const auto& [kind, stats] : objects_) {
+        const auto& s = stats; // a plain reference: lambdas cannot capture bindings (C++20, clang 14)
         std::string flags;
         auto has = [&](const char* pred) {
             const auto it = s.predicates.find(pred);
