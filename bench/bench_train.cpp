@@ -22,7 +22,7 @@ TrainDataset randomRecords(int vocab, int context, int records, uint64_t seed) {
     TrainDataset d;
     SplitMix64 r{seed};
     for (int i = 0; i < records; ++i) {
-        TokenRecord t;
+        TokenizedRecord t;
         for (int k = 0; k < context; ++k)
             t.tokens.push_back(int(r.below(uint64_t(vocab))));
         t.loss.assign(t.tokens.size(), 1);

@@ -48,7 +48,7 @@ std::vector<TrainBatch> BatchPlanner::microBatches(const std::vector<int>& recor
     TrainBatch cur;
     cur.starts = {0};
     for (int r : records) {
-        const TokenRecord& rec = data_.records[size_t(r)];
+        const TokenizedRecord& rec = data_.records[size_t(r)];
         const int len = static_cast<int>(rec.tokens.size());
         if (cur.size() > 0 && cur.size() + len > microTokens) {
             out.push_back(std::move(cur));

@@ -67,7 +67,7 @@ TrainDataset tokenizeRecords(const std::vector<TextRecord>& texts, const Tokeniz
     TrainDataset d;
     d.fingerprint = 0xCBF29CE484222325ull;
     for (const TextRecord& r : texts) {
-        TokenRecord t;
+        TokenizedRecord t;
         t.tokens = tok.encode(r.text, true);
         if (static_cast<int>(t.tokens.size()) > context) {
             ++d.skippedLong;

@@ -24,13 +24,13 @@ struct TextRecord {
 // whose "loss" is not a list of [begin, end] pairs within the text.
 std::vector<TextRecord> readTrainingJsonl(const std::string& path);
 
-struct TokenRecord {
+struct TokenizedRecord {
     std::vector<int> tokens;   // BOS first
     std::vector<uint8_t> loss; // loss[i]: token i is a target (never the BOS)
 };
 
 struct TrainDataset {
-    std::vector<TokenRecord> records;
+    std::vector<TokenizedRecord> records;
     int64_t tokens = 0; // in the kept records
     int64_t lossTokens = 0;
     int skippedLong = 0;        // longer than the context

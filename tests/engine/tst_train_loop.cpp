@@ -34,7 +34,7 @@ void TestTrainLoop::lossMaskFollowsByteSpans() {
     r.lossEverywhere = false;
     const TrainDataset d = tokenizeRecords({r}, *tok, 64);
     QCOMPARE(int(d.records.size()), 1);
-    const TokenRecord& t = d.records[0];
+    const TokenizedRecord& t = d.records[0];
     QCOMPARE(t.tokens[0], tok->bos());
     std::string lossText, all;
     for (size_t i = 1; i < t.tokens.size(); ++i) {
