@@ -12,6 +12,7 @@ namespace mobi {
 // polynomial); branch-free and inline so loops over it vectorise. Inputs
 // below -87 give e^-87.
 inline float fastExp(float x) {
+    if (x != x) return x; // NaN stays NaN (the loss check names the step); no int cast of NaN
     x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
     // Round to nearest by the 1.5 * 2^23 trick (no libm call, vectorises).
     const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
