@@ -30,11 +30,8 @@ namespace {
 
 std::vector<std::string> trainGames() {
     std::vector<std::string> out;
-    QDirIterator it(testdata::path("alfworld/train"), {QStringLiteral("game.tw-pddl")}, QDir::Files,
-                    QDirIterator::Subdirectories);
-    while (it.hasNext())
-        out.push_back(it.next().toStdString());
-    std::sort(out.begin(), out.end());
+    for (const QString& g : testdata::alfworldGameFiles(QStringLiteral("train")))
+        out.push_back(g.toStdString());
     return out;
 }
 
